@@ -1,0 +1,5 @@
+"""`python -m dfkit`."""
+
+from dfkit.cli import main
+
+raise SystemExit(main())
