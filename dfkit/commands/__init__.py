@@ -1,0 +1,1 @@
+"""The implementation of each `dfkit` sub-command, imported only when it runs."""

@@ -1,0 +1,1 @@
+"""Rendering dfkit's results for people and for other tools."""
