@@ -1,0 +1,1 @@
+"""dfkit's linter: rules over the AST and the semantics, pragmas, config and fixes."""
