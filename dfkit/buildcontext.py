@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from dfkit.syntax.text import go_trim_space
+
 _ESCAPE_IN_REGEX = frozenset(".+()|{}$")
 WILDCARDS = frozenset("*?[")
 
@@ -74,9 +76,8 @@ def _compile(pattern: str) -> re.Pattern[str] | None:
             end = pattern.find("]", i + 1)
             if end < 0:
                 return None  # Go's filepath.Match: ErrBadPattern
+            # moby hands the class to Go's regexp as written: `^` negates, `!` is a literal.
             body = pattern[i + 1 : end]
-            if body.startswith("^") or body.startswith("!"):
-                body = "^" + body[1:]
             out.append("[" + body.replace("\\", "\\\\") + "]")
             i = end
         else:
@@ -96,13 +97,16 @@ class DockerIgnore:
     @classmethod
     def parse(cls, text: str) -> "DockerIgnore":
         patterns = []
+        text = text.removeprefix("\ufeff")  # moby trims a UTF-8 BOM from the first line
         for number, raw in enumerate(text.splitlines(), 1):
-            line = raw.strip()
-            if not line or line.startswith("#"):
+            if raw.startswith("#"):  # a comment only when `#` is the very first character
+                continue
+            line = go_trim_space(raw)
+            if not line:
                 continue
             exclusion = line.startswith("!")
             if exclusion:
-                line = line[1:].strip()
+                line = go_trim_space(line[1:])
             if not line:
                 continue
             line = clean(line).lstrip("/") or "."
@@ -150,9 +154,12 @@ class BuildContext:
     root: Path
     ignore: DockerIgnore = field(default_factory=DockerIgnore.empty)
     dockerignore_path: Path | None = None
+    # False when dfkit only supposes the Dockerfile's directory is the context (a
+    # `.dockerignore` sits beside it): rules may then trust the ignore file, not the listing.
+    explicit: bool = True
 
     @classmethod
-    def open(cls, root: Path, dockerfile: Path | None = None) -> "BuildContext":
+    def open(cls, root: Path, dockerfile: Path | None = None, *, explicit: bool = True) -> "BuildContext":
         """The context at `root`; `<Dockerfile>.dockerignore` beside the Dockerfile wins
         over the context's `.dockerignore`, as with BuildKit."""
         candidates = []
@@ -162,8 +169,8 @@ class BuildContext:
         for candidate in candidates:
             if candidate.is_file():
                 text = candidate.read_text(encoding="utf-8", errors="replace")
-                return cls(root, DockerIgnore.parse(text), candidate)
-        return cls(root)
+                return cls(root, DockerIgnore.parse(text), candidate, explicit)
+        return cls(root, explicit=explicit)
 
     @staticmethod
     def relative(source: str) -> str:

@@ -12,15 +12,17 @@ import bisect
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
-class Span(BaseModel):
-    """A half-open range ``[start, end)`` of character offsets into `SourceFile.text`."""
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open range ``[start, end)`` of character offsets into `SourceFile.text`.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    A plain frozen dataclass (pydantic validates it where the AST and findings use it),
+    so that code which only needs positions, such as reporting cached results, starts
+    without importing pydantic.
+    """
 
     start: int
     end: int

@@ -364,7 +364,8 @@ class _Analyzer:
             self.issues.append(m.Issue("invalid-stage-index", f"invalid stage index {index}", span, "error", stage=stage))
             return None
         wanted = text.lower()
-        for candidate in stages:
+        # Of stages sharing a name, BuildKit's name table keeps the last one.
+        for candidate in reversed(stages):
             if candidate.name == wanted:
                 return candidate.index
         return None
@@ -415,7 +416,7 @@ class _Analyzer:
         if self.target_name is None:
             return stages[-1].index
         wanted = self.target_name.lower()
-        for stage in stages:
+        for stage in reversed(stages):  # the last of stages sharing a name, as in BuildKit
             if stage.name == wanted:
                 return stage.index
         names = [s.name for s in stages if s.name]

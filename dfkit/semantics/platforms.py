@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dfkit.syntax.text import goquote
+
 import platform as _platform
 import re
 from dataclasses import dataclass
@@ -56,11 +58,11 @@ def _normalize_arch(arch: str, variant: str) -> tuple[str, str]:
 def parse_platform(text: str, default_os: str = "linux") -> Platform:
     """`platforms.Parse` followed by `Normalize`."""
     if "*" in text:
-        raise PlatformError(f"{text!r}: wildcards not yet supported: invalid argument")
+        raise PlatformError(f"{goquote(text)}: wildcards not yet supported: invalid argument")
     parts = text.split("/")
     for part in parts:
         if not _SPECIFIER.fullmatch(part):
-            raise PlatformError(f"{text!r}: invalid platform component {part!r}: invalid argument")
+            raise PlatformError(f"{goquote(text)}: invalid platform component {goquote(part)}: invalid argument")
     if len(parts) == 1:
         name = parts[0].lower()
         if name in _KNOWN_OS or name in ("macos",):
@@ -68,17 +70,17 @@ def parse_platform(text: str, default_os: str = "linux") -> Platform:
         arch, variant = _normalize_arch(name, "")
         if arch in _KNOWN_ARCH:
             return Platform(default_os, arch, variant)
-        raise PlatformError(f"{text!r}: unknown operating system or architecture: invalid argument")
+        raise PlatformError(f"{goquote(text)}: unknown operating system or architecture: invalid argument")
     if len(parts) > 3:
-        raise PlatformError(f"{text!r}: cannot parse platform specifier: invalid argument")
+        raise PlatformError(f"{goquote(text)}: cannot parse platform specifier: invalid argument")
     os_name = parts[0].lower()
     if os_name == "macos":
         os_name = "darwin"
     if os_name not in _KNOWN_OS:
-        raise PlatformError(f"{text!r}: unknown operating system or architecture: invalid argument")
+        raise PlatformError(f"{goquote(text)}: unknown operating system or architecture: invalid argument")
     arch, variant = _normalize_arch(parts[1], parts[2] if len(parts) == 3 else "")
     if arch not in _KNOWN_ARCH:
-        raise PlatformError(f"{text!r}: unknown operating system or architecture: invalid argument")
+        raise PlatformError(f"{goquote(text)}: unknown operating system or architecture: invalid argument")
     return Platform(os_name, arch, variant)
 
 

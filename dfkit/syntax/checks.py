@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from dfkit.source import Span
 from dfkit.syntax import ast
 from dfkit.syntax.mounts import MountError, parse_mount
-from dfkit.syntax.text import go_lower, go_trim_space
+from dfkit.syntax.text import go_lower, go_trim_space, goquote
 from dfkit.syntax.values import GoValueError, format_go_duration, parse_go_duration, parse_go_int
 
 INSTRUCTIONS = (
@@ -179,7 +179,7 @@ def _check_from(node: ast.From) -> Iterator[ast.Issue]:
         if not _STAGE_NAME.match(name):
             yield _issue(
                 "invalid-stage-name",
-                f'invalid name for build stage: "{args[2].value}", name can\'t start with a number or contain symbols',
+                f"invalid name for build stage: {goquote(args[2].value)}, name can't start with a number or contain symbols",
                 args[2].span,
             )
     elif len(args) != 1:

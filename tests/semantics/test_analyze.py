@@ -338,3 +338,16 @@ def test_resolve_helpers() -> None:
 
 def test_symbolic_chmod_is_accepted() -> None:
     assert issues(semantics("FROM scratch\nCOPY --chmod=u=rwx,go=rx a b\nCOPY --chmod=+x c d\n")) == []
+
+
+def test_duplicate_stage_names_copy_from_takes_the_last() -> None:
+    # BuildKit's table of stage names keeps the last stage of a name, so this COPY
+    # refers to a stage defined after it: the build fails.
+    sem = analyze(parse("FROM alpine AS x\nFROM alpine AS y\nCOPY --from=x /a /b\nFROM alpine AS x\n"))
+    assert [(edge.kind, edge.stage) for edge in sem.stages[1].edges] == [("copy", 2)]
+    assert [issue.code for issue in sem.issues] == ["copy-from-later-stage"]
+
+
+def test_target_takes_the_last_stage_of_a_name() -> None:
+    sem = analyze(parse("FROM alpine AS x\nFROM busybox AS x\nFROM scratch\n"), target="x")
+    assert sem.target == 1
