@@ -33,6 +33,106 @@ def _schema_command(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _lint_command(args: argparse.Namespace) -> int:
+    from dfkit.commands.lint import run
+
+    return run(args)
+
+
+def _rules_command(args: argparse.Namespace) -> int:
+    from dfkit.commands.rules import list_rules
+
+    return list_rules(args)
+
+
+def _rule_command(args: argparse.Namespace) -> int:
+    from dfkit.commands.rules import show_rule
+
+    return show_rule(args)
+
+
+def _config_command(args: argparse.Namespace) -> int:
+    from dfkit.commands.config import run
+
+    return run(args)
+
+
+def _add_lint(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    lint = commands.add_parser(
+        "lint",
+        help="lint Dockerfiles",
+        description=(
+            "Lint Dockerfiles (a directory is searched for Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile "
+            "and Containerfile). Exit 0 when nothing reaches --fail-on, 1 when something does, 2 for usage, "
+            "configuration or unreadable input."
+        ),
+    )
+    lint.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfiles or directories (- for standard input)")
+    lint.add_argument(
+        "--format",
+        choices=("full", "concise", "json", "sarif", "github"),
+        help="default: github under GitHub Actions, full on a terminal, concise otherwise",
+    )
+    selection = lint.add_argument_group("rule selection (codes, names, aliases such as DL3008, groups or prefixes)")
+    selection.add_argument("--select", action="append", metavar="RULES", help="run only these (comma-separated)")
+    selection.add_argument("--extend-select", action="append", metavar="RULES", help="run these as well")
+    selection.add_argument("--ignore", action="append", metavar="RULES", help="do not run these")
+    selection.add_argument("--no-pragmas", action="store_true", help="ignore every suppression comment (audit)")
+    lint.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info", "style", "never"),
+        help="exit 1 when a finding has at least this severity (default: the config's fail-on, else warning)",
+    )
+    fixing = lint.add_argument_group("fixes")
+    fixing.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
+    fixing.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: unsafe fixes too")
+    fixing.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, change nothing")
+    build = lint.add_argument_group("build (what the builder would be told)")
+    build.add_argument("--context", metavar="DIR", help="the build context (.dockerignore, COPY sources)")
+    build.add_argument("--build-arg", action="append", metavar="NAME[=VALUE]", help="a build argument")
+    build.add_argument("--target", metavar="STAGE", help="the stage to build (default: the last)")
+    build.add_argument("--platform", metavar="OS/ARCH", help="the target platform (default: linux/amd64)")
+    build.add_argument("--builder", choices=("buildkit", "classic", "buildah"), help="whose behaviour to check")
+    lint.add_argument("--config", metavar="FILE", help="use this .dfkit.toml or pyproject.toml for every file")
+    lint.add_argument("--stdin-filename", metavar="NAME", help="the name to report for standard input")
+    lint.add_argument("--output-file", "-o", metavar="FILE", help="write the report to FILE (atomically)")
+    lint.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
+    lint.add_argument("--jobs", "-j", type=_positive_int, metavar="N", help="parallel workers (default: CPU count)")
+    lint.add_argument("--no-cache", action="store_true", help="do not read or write .dfkit_cache/")
+    lint.set_defaults(func=_lint_command)
+
+    rules = commands.add_parser("rules", help="list every rule", description="List every rule dfkit has.")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.add_argument("--select", action="append", metavar="RULES", help="only these (codes, names, aliases, groups)")
+    rules.add_argument("--write-docs", metavar="DIR", help="write the rules' documentation pages into DIR")
+    rules.set_defaults(func=_rules_command)
+
+    rule = commands.add_parser("rule", help="show one rule's documentation")
+    rule.add_argument("rule", metavar="RULE", help="a code, name or alias (DF101, untagged-base-image, DL3006)")
+    rule.set_defaults(func=_rule_command)
+
+    config = commands.add_parser(
+        "config",
+        help="show the configuration in effect",
+        description="Show which configuration file applies to PATH and what is in effect.",
+    )
+    config.add_argument("--show", action="store_true", help="print the settings in effect (the default)")
+    config.add_argument("path", nargs="?", default=".", metavar="PATH", help="a Dockerfile or directory (default: .)")
+    config.add_argument("--config", metavar="FILE", help="this file instead of the one found upwards")
+    config.add_argument("--format", choices=("text", "json"), default="text")
+    config.set_defaults(func=_config_command)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dfkit",
@@ -55,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="json (default when not a terminal), dump (BuildKit's s-expression dump) or tree (default on a terminal)",
     )
     parse.set_defaults(func=_parse_command)
+
+    _add_lint(commands)
 
     schema = commands.add_parser("schema", help="print the JSON schema of dfkit's JSON output")
     schema.add_argument("name", choices=("ast",), help="ast: the output of `dfkit parse --format json`")

@@ -71,3 +71,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if reporter:
             reporter.write_line(f"DFKIT_NO_SKIPS: {len(skipped)} test(s) were skipped; CI requires every suite to run:\n{lines}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # `dfkit lint` writes a result cache; tests (and the dfkit processes they start) keep
+    # it out of the working tree.
+    if "DFKIT_CACHE_DIR" not in os.environ:
+        import tempfile
+
+        os.environ["DFKIT_CACHE_DIR"] = tempfile.mkdtemp(prefix="dfkit-test-cache-")

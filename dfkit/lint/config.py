@@ -96,18 +96,25 @@ class Config:
     def enabled_codes(
         self, *, select: list[str] | None = None, ignore: list[str] | None = None, extend_select: list[str] | None = None
     ) -> frozenset[str]:
+        """The rules that run. The configuration's selection comes first; a command-line
+        `--select` starts afresh (as ruff's does), then `--extend-select` and `--ignore`
+        apply on top."""
         s = self.settings
-        chosen = select if select is not None else s.select
-        codes = set(default_codes()) if chosen is None else _union(chosen)
-        codes |= _union(s.extend_select) | _union(extend_select or [])
-        # Rules that need configuration run when it is given.
-        if s.trusted_registries:
-            codes |= _union(["DL3026"])
-        if s.label_schema:
-            codes |= _union(["DL3049", "DL3051", "DL3052", "DL3053", "DL3054", "DL3055", "DL3056", "DL3058"])
-        if s.strict_labels:
-            codes |= _union(["DL3050"])
-        codes -= _union(s.ignore) | _union(ignore or [])
+        if select is not None:
+            codes = _union(select)
+        else:
+            codes = set(default_codes()) if s.select is None else _union(s.select)
+            codes |= _union(s.extend_select)
+            # Rules that need configuration run when it is given.
+            if s.trusted_registries:
+                codes |= _union(["DL3026"])
+            if s.label_schema:
+                codes |= _union(["DL3049", "DL3051", "DL3052", "DL3053", "DL3054", "DL3055", "DL3056", "DL3058"])
+            if s.strict_labels:
+                codes |= _union(["DL3050"])
+            codes -= _union(s.ignore)
+        codes |= _union(extend_select or [])
+        codes -= _union(ignore or [])
         return frozenset(codes)
 
     def ignored_for(self, file: str) -> frozenset[str]:
@@ -195,25 +202,6 @@ def load_file(path: Path) -> Config:
     except ValidationError as error:
         raise DfkitError(_describe(error, prefix), path=str(path)) from None
     return Config(settings, path)
-
-
-def find_config(start: Path) -> Path | None:
-    """The closest `.dfkit.toml` or `pyproject.toml` with `[tool.dfkit]`, upwards."""
-    directory = start if start.is_dir() else start.parent
-    directory = directory.resolve()
-    for candidate in (directory, *directory.parents):
-        dot = candidate / ".dfkit.toml"
-        if dot.is_file():
-            return dot
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                continue
-            if "dfkit" in data.get("tool", {}):
-                return pyproject
-    return None
 
 
 def default_config() -> Config:

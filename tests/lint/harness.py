@@ -51,7 +51,10 @@ def make_linter(code: str, case: dict[str, Any]) -> Linter:
         target=case.get("target"),
         builder=case.get("builder", settings.builder),
     )
-    return Linter(config, select=[code], options=options, pragmas=case.get("pragmas", True))
+    # The rule under test, plus the companions a case's config names in `extend-select`
+    # (a command-line style selection: it replaces the config's own).
+    selection = [code, *settings.extend_select]
+    return Linter(config, select=selection, options=options, pragmas=case.get("pragmas", True))
 
 
 def lint_one(code: str, text: str, case: dict[str, Any], context: BuildContext | None) -> Run:

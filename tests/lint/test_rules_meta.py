@@ -26,6 +26,8 @@ def rule_modules() -> dict[str, str]:
             continue
         package = importlib.import_module(f"dfkit.lint.rules.{family.name}")
         for module in pkgutil.iter_modules(package.__path__):
+            if module.name.startswith("_"):
+                continue  # a family's shared helpers, not a rule
             found[module.name] = f"dfkit.lint.rules.{family.name}.{module.name}"
     return found
 

@@ -18,6 +18,11 @@ class InconsistentInstructionCasing(Rule):
     ## Why is this bad?
     One style per file keeps it readable; BuildKit warns about it during every build.
 
+    Off by default: DF008 keyword-not-uppercase, on by default, asks for more (upper
+    case everywhere) and would report the same keywords twice. Select this rule (or
+    `ConsistentInstructionCasing`, or `buildkit`) for exactly BuildKit's check, for
+    instance in a project that writes its Dockerfiles in lower case and ignores DF008.
+
     ## Example
     ```dockerfile
     FROM alpine:3.20
@@ -48,6 +53,7 @@ class InconsistentInstructionCasing(Rule):
     onbuild = False
     message = "Command '{keyword}' should match the case of the command majority ({casing})"
     aliases = ("ConsistentInstructionCasing",)
+    default_enabled = False  # DF008 covers it by default; see "Why is this bad?"
 
     def finish(self, ctx: RuleContext) -> Iterator[Finding]:
         nodes = [n for n in ctx.dockerfile.instructions if not isinstance(n, (ast.Unknown, ast.Unparsable))]
