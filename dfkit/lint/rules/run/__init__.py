@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-RULES: tuple = ()
+from .df301_exec_form_variable import ExecFormVariable
+
+RULES = (ExecFormVariable,)
