@@ -107,14 +107,12 @@ def summary(reports: Sequence[FileReport], *, unsafe: bool) -> Text:
         style="bold",
     )
     safe = sum(1 for r in records if r.fixable())
-    more = sum(1 for r in records if r.fix is not None and r.fix.applicability == "unsafe")
-    hints = []
+    hidden = sum(1 for r in records if r.fix is not None and r.fix.applicability == "unsafe")
     if safe:
-        hints.append(f"{safe} fixable with `--fix`")
-    if more and not unsafe:
-        hints.append(f"{more} more with `--unsafe-fixes`")
-    if hints:
-        out.append(f" [*] {'; '.join(hints)}.")
+        out.append(f" [*] {safe} fixable with `--fix`.")
+    if hidden and not unsafe:
+        fixes = "fix" if hidden == 1 else "fixes"
+        out.append(f" ({hidden} unsafe {fixes} available with `--fix --unsafe-fixes`.)")
     out.append("\n")
     return out
 
