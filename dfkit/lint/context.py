@@ -8,6 +8,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from dfkit.semantics.expand import Expansion, ExpansionError, process
+from dfkit.semantics.model import knowable
 from dfkit.source import SourceFile, Span
 from dfkit.syntax import ast
 
@@ -86,6 +88,34 @@ class RuleContext:
     def step_of(self, node: ast.Instruction) -> "Step | None":
         """How the builder dispatched `node` in its own stage (not for ONBUILD triggers)."""
         return self._steps.get(id(node))
+
+    def expansion(self, node: ast.Instruction, text: str) -> Expansion | None:
+        """`text` expanded where the builder dispatches `node`: a FROM against the global
+        ARGs, an instruction of a stage against the environment before it, anything else
+        (an ONBUILD trigger, a global ARG) against nothing. None if BuildKit cannot expand it."""
+        step = self.step_of(node)
+        env = self.semantics.global_env if isinstance(node, ast.From) else step.env if step is not None else {}
+        try:
+            return process(text, env, escape=self.dockerfile.escape)
+        except ExpansionError:
+            return None
+
+    def knows(self, node: ast.Instruction, expansion: Expansion) -> bool:
+        """Whether `expansion` (of a word where `node` runs) gives the value a build gives.
+
+        Not when it reads a name of `Step.unknown` (an ARG without a value, or a value
+        computed from one) or a name the base image may set, nor when it reads any
+        variable inside ONBUILD (the trigger runs in some later build).
+        """
+        if isinstance(node, ast.From):
+            return knowable(expansion, self.semantics.global_unknown)
+        step = self.step_of(node)
+        return step.knows(expansion) if step is not None else not expansion.names
+
+    def known_value(self, node: ast.Instruction, text: str) -> str | None:
+        """`text` as a build expands it where `node` runs, or None when a lint cannot know it."""
+        result = self.expansion(node, text)
+        return result.value if result is not None and self.knows(node, result) else None
 
     def options_for(self, rule: "Rule") -> Any:
         return self._rule_options.get(rule.code) or rule.Options()

@@ -14,20 +14,26 @@ For every stage, in file order, this walks the instructions the way BuildKit's
   and the stages it needs;
 * the problems a build would hit or BuildKit's linter would flag, as data.
 
-A stage built on an external image cannot know that image's ENV (no registry is
-contacted): its environment is marked unknown, and names it might define are reported
-as uncertain rather than undefined.
+Some values a lint cannot know. An ARG without a value gets one from `--build-arg` (or
+expands to ""), and so does every ARG or ENV computed from it; a stage built on an
+external image cannot know that image's ENV (no registry is contacted), so a name it
+does not set may come from the image rather than be undefined. The pass tracks which
+names are unknown (`Step.unknown`) and raises no problem computed from them: what
+BuildKit would say about `STOPSIGNAL $SIGNAL` depends on the `--build-arg` it gets.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from types import MappingProxyType
+from urllib.parse import urlsplit
 
 from dfkit.semantics import model as m
-from dfkit.semantics.expand import ExpansionError, process
+from dfkit.semantics.expand import Expansion, ExpansionError, process
 from dfkit.semantics.platforms import Platform, PlatformError, default_architecture, parse_platform
 from dfkit.semantics.reference import ReferenceError, parse_reference
 from dfkit.source import Span
@@ -35,6 +41,7 @@ from dfkit.syntax import ast
 from dfkit.syntax.checks import suggestion
 from dfkit.syntax.heredocs import _MARKER as HEREDOC_MARKER
 from dfkit.syntax.mounts import Mount, MountError, parse_mount
+from dfkit.syntax.text import go_lower
 from dfkit.syntax.values import GoValueError, parse_go_uint
 
 PROXY_ARGS = frozenset(
@@ -54,6 +61,7 @@ BUILTIN_ARGS = frozenset(
 )
 NON_ENV_ARGS = frozenset({"BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"})
 _INT = re.compile(r"[+-]?[0-9]+\Z")
+_SCP_LIKE = re.compile(r"[A-Za-z0-9_-]+@[A-Za-z0-9.-]+:")  # gitutil's user@host:path
 # Symbolic modes (`u=rwx,go=rx`, `+x`), accepted by the Dockerfile frontend since 1.14.
 _SYMBOLIC_MODE = re.compile(r"[ugoa]*[-+=][rwxXst]*(?:[-+=][rwxXst]*)*(?:,[ugoa]*[-+=][rwxXst]*(?:[-+=][rwxXst]*)*)*")
 _SIGNALS = frozenset(
@@ -140,7 +148,9 @@ class _Analyzer:
         automatic = self._automatic_args(target_stage_name)
         self._check_default_args_in_from(meta_args, groups, automatic)
         global_args, global_env = self._meta_args(meta_args, automatic)
-        stages = self._stages(groups, stages_named, global_env, meta_args)
+        last_bindings = {binding.name: binding for binding in global_args}
+        global_unknown = frozenset(name for name, binding in last_bindings.items() if not binding.known)
+        stages = self._stages(groups, stages_named, global_env, global_unknown, meta_args)
         target = self._target(stages)
         needed = self._needed(stages, target)
         self._check_stage_order(stages)
@@ -153,6 +163,7 @@ class _Analyzer:
             dockerfile=self.df,
             global_args=tuple(global_args),
             global_env=MappingProxyType(global_env),
+            global_unknown=global_unknown,
             stages=tuple(stages),
             target=target,
             needed=frozenset(needed),
@@ -207,21 +218,22 @@ class _Analyzer:
         self, meta_args: Sequence[ast.Arg], automatic: dict[str, str], *, with_build_args: bool = True
     ) -> tuple[list[m.ArgBinding], dict[str, str]]:
         env = dict(automatic)
+        unknown: set[str] = set()
         bindings: list[m.ArgBinding] = []
         for node in meta_args:
             for decl in node.declarations:
                 name = decl.name
                 if with_build_args and name in self.build_args:
-                    value: str | None = self.build_args[name]
-                    source: m.ArgSource = "build-arg"
+                    binding = m.ArgBinding(name, self.build_args[name], "build-arg", node, decl.word)
                 elif decl.default is not None:
-                    value = self._expand_value(decl.word, decl.default, env, report=False, offset=len(name) + 1)
-                    source = "default"
+                    value, known = self._expand_default(decl, env, unknown)
+                    binding = m.ArgBinding(name, value, "default", node, decl.word, known)
                 else:
-                    value, source = None, "unset"
-                if value is not None:
-                    env[name] = value
-                bindings.append(m.ArgBinding(name, value, source, node, decl.word))
+                    binding = m.ArgBinding(name, None, "unset", node, decl.word, known=False)
+                if binding.value is not None:
+                    env[name] = binding.value
+                _mark(unknown, name, binding.known)
+                bindings.append(binding)
         return bindings, env
 
     def _check_default_args_in_from(
@@ -230,7 +242,9 @@ class _Analyzer:
         """BuildKit's InvalidDefaultArgInFrom: the base names with default ARG values only."""
         saved = len(self.issues)
         _, env = self._meta_args(meta_args, automatic, with_build_args=False)
-        del self.issues[saved:]
+        if len(self.issues) > saved:  # a default fails to expand: BuildKit gives up on this check
+            del self.issues[saved:]
+            return
         for node, _ in groups:
             image = node.image
             if image is None or "$" not in image.value:
@@ -256,6 +270,7 @@ class _Analyzer:
         groups: Sequence[tuple[ast.From, list[ast.Instruction]]],
         names: Sequence[str | None],
         global_env: dict[str, str],
+        global_unknown: frozenset[str],
         meta_args: Sequence[ast.Arg],
     ) -> list[m.StageInfo]:
         declared = set(global_env) | {d.name for node in meta_args for d in node.declarations}
@@ -263,14 +278,14 @@ class _Analyzer:
         by_name: dict[str, int] = {}
         for index, ((node, instructions), name) in enumerate(zip(groups, names)):
             image_word = node.image
-            base_text = ""
+            base_text, known = "", True
             if image_word is not None:
-                base_text = self._expand_from(image_word, global_env, declared, index)
+                base_text, known = self._expand_from(image_word, global_env, global_unknown, declared, index)
             platform_text = None
             platform_flag = node.flag("platform")
             if platform_flag is not None and platform_flag.value is not None:
-                platform_text = self._expand_platform(platform_flag, global_env, declared, index)
-            if image_word is not None and base_text == "":
+                platform_text = self._expand_platform(platform_flag, global_env, global_unknown, declared, index)
+            if image_word is not None and base_text == "" and known:
                 self.issues.append(
                     m.Issue(
                         "blank-base-name",
@@ -290,15 +305,16 @@ class _Analyzer:
                     try:
                         ref = parse_reference(base_text)
                     except ReferenceError as error:
-                        self.issues.append(
-                            m.Issue(
-                                "invalid-base-reference",
-                                f'failed to parse stage name "{base_text}": {error}',
-                                image_word.span if image_word else node.keyword.span,
-                                "error",
-                                stage=index,
+                        if known:
+                            self.issues.append(
+                                m.Issue(
+                                    "invalid-base-reference",
+                                    f'failed to parse stage name "{base_text}": {error}',
+                                    image_word.span if image_word else node.keyword.span,
+                                    "error",
+                                    stage=index,
+                                )
                             )
-                        )
                 base = m.Base("image", base_text, image=ref)
             stages.append(
                 m.StageInfo(
@@ -315,13 +331,16 @@ class _Analyzer:
                 by_name[name] = index
         return self._with_edges(stages)
 
-    def _expand_from(self, word: ast.Word, env: dict[str, str], declared: set[str], stage: int) -> str:
+    def _expand_from(
+        self, word: ast.Word, env: dict[str, str], unknown: frozenset[str], declared: set[str], stage: int
+    ) -> tuple[str, bool]:
+        """The word's value for FROM, and whether a lint can know it."""
         try:
             result = process(word.value, env, escape=self.escape)
         except ExpansionError as error:
             self.issues.append(m.Issue("expansion-error", error.message, word.span, "error", stage=stage))
-            return word.value
-        self.used_names |= result.matched | result.unmatched
+            return word.value, False
+        self.used_names |= result.names
         for name in sorted(result.unmatched - declared):
             hint = suggestion(name, sorted(declared), case_sensitive=True)
             self.issues.append(
@@ -334,12 +353,16 @@ class _Analyzer:
                     stage=stage,
                 )
             )
-        return result.value
+        return result.value, m.knowable(result, unknown)
 
-    def _expand_platform(self, flag: ast.Flag, env: dict[str, str], declared: set[str], stage: int) -> str | None:
+    def _expand_platform(
+        self, flag: ast.Flag, env: dict[str, str], unknown: frozenset[str], declared: set[str], stage: int
+    ) -> str | None:
         value = flag.value or ""
         word = ast.Word(value=value, span=flag.span)
-        text = self._expand_from(word, env, declared, stage)
+        text, known = self._expand_from(word, env, unknown, declared, stage)
+        if not known:
+            return text or None
         if text == "":
             self.issues.append(
                 m.Issue("blank-platform", f"empty platform value from expression {value}", flag.span, "error", stage=stage)
@@ -378,7 +401,7 @@ class _Analyzer:
                 edges.append(m.Edge("from", stage.node, stage.base.stage, stage.base.text))
             for node in self._all_instructions(stage, stages):
                 edges.extend(self._node_edges(node, stages, stage.index))
-            out.append(_replace(stage, edges=tuple(edges)))
+            out.append(replace(stage, edges=tuple(edges)))
         return out
 
     def _all_instructions(self, stage: m.StageInfo, stages: Sequence[m.StageInfo]) -> list[ast.Instruction]:
@@ -485,12 +508,12 @@ class _Analyzer:
     def _dispatch(
         self, stages: list[m.StageInfo], global_args: Sequence[m.ArgBinding], global_env: Mapping[str, str]
     ) -> list[m.StageInfo]:
-        global_values = {b.name: b.value for b in global_args if b.value is not None}
+        globals_by_name = {b.name: b for b in global_args if b.value is not None}
         for name in AUTOMATIC_ARGS:
-            global_values.setdefault(name, global_env[name])
+            globals_by_name.setdefault(name, m.ArgBinding(name, global_env[name], "global"))
         done: list[m.StageInfo] = []
         for stage in stages:
-            runner = _StageRunner(self, stage, done, global_values)
+            runner = _StageRunner(self, stage, done, globals_by_name)
             done.append(runner.run(self._triggers(stage, done)))
         return done
 
@@ -535,34 +558,34 @@ class _Analyzer:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _expand_value(
-        self, word: ast.Word, text: str, env: Mapping[str, str], *, report: bool, offset: int = 0, stage: int | None = None
-    ) -> str:
+    def _expand_default(
+        self, decl: ast.ArgDecl, env: Mapping[str, str], unknown: set[str]
+    ) -> tuple[str | None, bool]:
+        """A global ARG's default and whether a lint can know it (None: it fails to expand)."""
+        assert decl.default is not None
         try:
-            result = process(text, env, escape=self.escape)
+            result = process(decl.default, env, escape=self.escape)
         except ExpansionError as error:
-            self.issues.append(m.Issue("expansion-error", error.message, word.span, "error", stage=stage))
-            return text
-        self.used_names |= result.matched | result.unmatched
-        return result.value
-
-
-def _replace(stage: m.StageInfo, **changes: object) -> m.StageInfo:
-    from dataclasses import replace
-
-    return replace(stage, **changes)
+            self.issues.append(m.Issue("expansion-error", error.message, decl.word.span, "error"))
+            return None, False
+        self.used_names |= result.names
+        return result.value, m.knowable(result, unknown)
 
 
 class _StageRunner:
     """Dispatches one stage's instructions (BuildKit's `dispatch`), recording each step."""
 
     def __init__(
-        self, analyzer: _Analyzer, stage: m.StageInfo, done: Sequence[m.StageInfo], global_values: Mapping[str, str]
+        self,
+        analyzer: _Analyzer,
+        stage: m.StageInfo,
+        done: Sequence[m.StageInfo],
+        global_args: Mapping[str, m.ArgBinding],
     ) -> None:
         self.a = analyzer
         self.stage = stage
         self.done = done
-        self.global_values = global_values
+        self.global_args = global_args  # the global ARGs with a value, by name
         self.escape = analyzer.escape
         base = stage.base
         if base.kind == "stage" and base.stage is not None and base.stage < len(done):
@@ -573,6 +596,7 @@ class _StageRunner:
             self.user = parent.user
             self.shell = parent.shell
             self.args: list[m.ArgBinding] = list(parent.args)
+            self.unknown: set[str] = set(parent.unknown)
             self.env_known = parent.env_known
         else:
             self.env = {}
@@ -581,6 +605,7 @@ class _StageRunner:
             self.user = ""
             self.shell = None
             self.args = []
+            self.unknown = set()
             self.env_known = base.kind != "image"
             if self.env_known:
                 # BuildKit makes sure PATH is always set.
@@ -588,7 +613,7 @@ class _StageRunner:
                 self.env["PATH"] = m.DEFAULT_PATH
         self.steps: list[m.Step] = []
         self._env_view: Mapping[str, str] = MappingProxyType(dict(self.env))
-        self._uncertain: set[str] = set()
+        self._names: set[str] = set()  # the variables the current step looked up
 
     def run(self, triggers: Sequence[ast.Instruction]) -> m.StageInfo:
         parent = self.stage.base.stage if self.stage.base.kind == "stage" else None
@@ -596,7 +621,7 @@ class _StageRunner:
             self.step(node, onbuild_from=parent)
         for node in self.stage.instructions:
             self.step(node)
-        return _replace(
+        return replace(
             self.stage,
             steps=tuple(self.steps),
             env_known=self.env_known,
@@ -606,6 +631,7 @@ class _StageRunner:
             user=self.user,
             shell=self.shell,
             args=tuple(self.args),
+            unknown=frozenset(self.unknown),
         )
 
     # -- one instruction ---------------------------------------------------------------
@@ -613,8 +639,9 @@ class _StageRunner:
     def step(self, node: ast.Instruction, onbuild_from: int | None = None) -> None:
         env_view = self._env_view
         args_before = tuple(self.args)
+        unknown_before = frozenset(self.unknown)
         workdir_before = self.workdir
-        self._uncertain = set()
+        self._names = set()
         handler = getattr(self, f"_do_{node.kind}", None)
         expanded = handler(node) if handler is not None else None
         self.steps.append(
@@ -625,33 +652,50 @@ class _StageRunner:
                 workdir=workdir_before,
                 expanded=expanded,
                 onbuild_from=onbuild_from,
-                uncertain=frozenset(self._uncertain),
+                names=frozenset(self._names),
+                unknown=unknown_before,
+                env_known=self.env_known,
             )
         )
 
     def _changed_env(self) -> None:
         self._env_view = MappingProxyType(dict(self.env))
 
-    def expand(self, word: ast.Word, text: str | None = None, *, report: bool = True, heredoc_body: bool = False) -> str:
+    def expansion(
+        self, word: ast.Word, text: str | None = None, *, heredoc_body: bool = False, report: bool = True
+    ) -> Expansion | None:
+        """`text` (by default the word's) expanded in the current environment; None, and an
+        expansion-error, when BuildKit cannot expand it. `report`: flag undefined names."""
         text = word.value if text is None else text
         try:
             result = process(text, self._env_view, escape=self.escape, heredoc_body=heredoc_body)
         except ExpansionError as error:
             self.a.issues.append(m.Issue("expansion-error", error.message, word.span, "error", stage=self.stage.index))
-            return text
-        a = self.a
-        if result.matched or result.unmatched:
-            a.used_names |= result.matched | result.unmatched
+            return None
+        self._names |= result.names
+        self.a.used_names |= result.names
         if result.unmatched and report:
             self._report_unmatched(word, result.unmatched)
-        return result.value
+        return result
+
+    def evaluate(self, word: ast.Word, text: str | None = None, *, heredoc_body: bool = False) -> tuple[str, bool]:
+        """The expanded value (as written if BuildKit cannot expand it) and whether a lint can know it."""
+        result = self.expansion(word, text, heredoc_body=heredoc_body)
+        if result is None:
+            return word.value if text is None else text, False
+        return result.value, self.knows(result)
+
+    def expand(self, word: ast.Word, text: str | None = None, *, heredoc_body: bool = False) -> str:
+        return self.evaluate(word, text, heredoc_body=heredoc_body)[0]
+
+    def knows(self, result: Expansion) -> bool:
+        return m.knowable(result, self.unknown, self.env_known)
 
     def _report_unmatched(self, word: ast.Word, names: frozenset[str]) -> None:
+        if not self.env_known:
+            return  # the base image may define them
         declared = {b.name for b in self.args}
         for name in sorted(names - declared - NON_ENV_ARGS):
-            if not self.env_known:
-                self._uncertain.add(name)  # the base image may define it: not evaluable here
-                continue
             hint = suggestion(name, sorted(self.env), case_sensitive=True)
             self.a.issues.append(
                 m.Issue(
@@ -667,8 +711,10 @@ class _StageRunner:
     # -- per instruction ------------------------------------------------------------------
 
     def _do_env(self, node: ast.Env) -> m.PairsX:
-        pairs = tuple((self.expand(p.key), self.expand(p.value)) for p in node.pairs)
-        for key, value in pairs:
+        # Every pair sees the environment before the instruction, as in BuildKit.
+        evaluated = [(self.expand(p.key), *self.evaluate(p.value)) for p in node.pairs]
+        for key, value, known in evaluated:
+            _mark(self.unknown, key, known)
             self.env[key] = value
             for i, (existing, _) in enumerate(self.image_env):
                 if existing == key:
@@ -677,33 +723,44 @@ class _StageRunner:
             else:
                 self.image_env.append((key, value))
         self._changed_env()
-        return m.PairsX(pairs)
+        return m.PairsX(tuple((key, value) for key, value, _ in evaluated))
 
     def _do_label(self, node: ast.Label) -> m.PairsX:
         return m.PairsX(tuple((self.expand(p.key), self.expand(p.value)) for p in node.pairs))
 
     def _do_arg(self, node: ast.Arg) -> m.ArgX:
         bindings = []
-        build_args = self.a.build_args
         for decl in node.declarations:
             name = decl.name
-            if name in build_args:
-                value: str | None = build_args[name]
-                source: m.ArgSource = "build-arg"
-            elif decl.default is not None:
-                value = self.expand(decl.word, decl.default)
-                source = "default"
-            elif name in self.global_values:
-                value, source = self.global_values[name], "global"
+            binding = self._binding(node, decl)
+            if binding is None:  # no value of its own: `ARG A=1` then `ARG A` keeps A's value
+                earlier = next((b for b in self.args if b.name == name), None)
+                if earlier is not None:
+                    binding = replace(earlier, node=node, word=decl.word)
+                else:
+                    binding = m.ArgBinding(name, None, "unset", node, decl.word, known=False)
+                    self.unknown.add(name)
             else:
-                value, source = None, "unset"
-            binding = m.ArgBinding(name, value, source, node, decl.word)
-            if value is not None and name not in NON_ENV_ARGS:
-                self.env[name] = value
+                if binding.value is not None and name not in NON_ENV_ARGS:
+                    self.env[name] = binding.value
+                    self._changed_env()  # the next declaration sees it, as in BuildKit
+                _mark(self.unknown, name, binding.known)
             self.args = [b for b in self.args if b.name != name] + [binding]
             bindings.append(binding)
-        self._changed_env()
         return m.ArgX(tuple(bindings))
+
+    def _binding(self, node: ast.Arg, decl: ast.ArgDecl) -> m.ArgBinding | None:
+        """What the declaration binds, or None when it gives no value of its own."""
+        name = decl.name
+        if name in self.a.build_args:
+            return m.ArgBinding(name, self.a.build_args[name], "build-arg", node, decl.word)
+        if decl.default is not None:
+            value, known = self.evaluate(decl.word, decl.default)
+            return m.ArgBinding(name, value, "default", node, decl.word, known)
+        outer = self.global_args.get(name)
+        if outer is not None:
+            return m.ArgBinding(name, outer.value, "global", node, decl.word, outer.known)
+        return None
 
     def _do_workdir(self, node: ast.Workdir) -> m.WorkdirX | None:
         if node.value is None:
@@ -722,8 +779,8 @@ class _StageRunner:
     def _do_stopsignal(self, node: ast.Stopsignal) -> m.ValueX | None:
         if node.value is None:
             return None
-        signal = self.expand(node.value)
-        if not _valid_signal(signal):
+        signal, known = self.evaluate(node.value)
+        if known and not _valid_signal(signal):
             self.a.issues.append(
                 m.Issue("invalid-signal", f"invalid signal: {signal}", node.value.span, "error", stage=self.stage.index)
             )
@@ -740,29 +797,30 @@ class _StageRunner:
     def _do_expose(self, node: ast.Expose) -> m.ListX:
         words: list[str] = []
         for word in node.args:
-            try:
-                result = process(word.value, self._env_view, escape=self.escape)
-            except ExpansionError as error:
-                self.a.issues.append(m.Issue("expansion-error", error.message, word.span, "error", stage=self.stage.index))
+            result = self.expansion(word, report=False)  # BuildKit's UndefinedVar skips EXPOSE
+            if result is None:
                 continue
-            self.a.used_names |= result.matched | result.unmatched
-            for port in result.words:
-                problem = port_problem(port)
-                if problem:
-                    self.a.issues.append(m.Issue("invalid-port", problem, word.span, "error", stage=self.stage.index))
+            if self.knows(result):
+                for port in result.words:
+                    problem = port_problem(port)
+                    if problem:
+                        self.a.issues.append(m.Issue("invalid-port", problem, word.span, "error", stage=self.stage.index))
             words.extend(result.words)
         return m.ListX(tuple(words))
 
     def _do_copy(self, node: ast.Copy | ast.Add) -> m.CopyX:
         index = self.stage.index
         issues = self.a.issues
-        sources = tuple(self.expand(word) for word in node.sources if not _is_heredoc_source(word.value, node))
+        source_words = [word for word in node.sources if not _is_heredoc_source(word.value, node)]
+        evaluated = [self.evaluate(word) for word in source_words]
+        sources = tuple(value for value, _ in evaluated)
+        known_sources = [value if known else None for value, known in evaluated]
         dest_word = node.dest
         dest = self.expand(dest_word) if dest_word is not None else ""
-        chown = self._flag_value(node, "chown")
-        chmod = self._flag_value(node, "chmod")
-        checksum = self._flag_value(node, "checksum") if node.kind == "add" else None
-        if chmod is not None and chmod != "" and not _SYMBOLIC_MODE.fullmatch(chmod):
+        chown, _ = self._flag_value(node, "chown")
+        chmod, chmod_known = self._flag_value(node, "chmod")
+        checksum, checksum_known = self._flag_value(node, "checksum") if node.kind == "add" else (None, True)
+        if chmod and chmod_known and not _SYMBOLIC_MODE.fullmatch(chmod):
             try:
                 mode = parse_go_uint(chmod, 8, 32)
                 if mode > 0o7777:
@@ -778,10 +836,10 @@ class _StageRunner:
                         stage=index,
                     )
                 )
-        if checksum:
+        if checksum and checksum_known:
             flag = node.flag("checksum")
             span = flag.span if flag else node.keyword.span
-            problem = _checksum_problem(checksum, sources)
+            problem = _checksum_problem(checksum, known_sources)
             if problem:
                 issues.append(m.Issue("invalid-checksum", problem, span, "error", stage=index))
         source_stage = source_image = None
@@ -789,11 +847,14 @@ class _StageRunner:
             edge = self._edge(node, "copy")
             if edge is not None:
                 source_stage, source_image = edge.stage, None if edge.stage is not None else edge.name
-            for word in node.sources:
-                if word.value.startswith(("http://", "https://")) and edge is None:
-                    issues.append(
-                        m.Issue("copy-source-url", "source can't be a URL for COPY", word.span, "error", stage=index)
-                    )
+            for word, value in zip(source_words, known_sources):
+                if value is None:
+                    continue
+                # Whatever --from says: only ADD downloads a URL or clones a repository.
+                what = "git ref" if is_git_ref(value) else "URL" if is_http_source(value) else None
+                if what is not None:
+                    message = f"source can't be a {what} for COPY"
+                    issues.append(m.Issue("copy-source-url", message, word.span, "error", stage=index))
         heredocs = []
         for heredoc in node.heredocs:
             content = heredoc.chomped_content
@@ -823,27 +884,45 @@ class _StageRunner:
     def _edge(self, node: ast.Instruction, kind: str) -> m.Edge | None:
         return next((e for e in self.stage.edges if e.node is node and e.kind == kind), None)
 
-    def _flag_value(self, node: ast.Instruction, name: str) -> str | None:
+    def _flag_value(self, node: ast.Instruction, name: str) -> tuple[str | None, bool]:
+        """The flag's expanded value (None when absent) and whether a lint can know it."""
         flag = node.flag(name)
         if flag is None or flag.value is None:
-            return None
-        return self.expand(ast.Word(value=flag.value, span=flag.span))
+            return None, True
+        return self.evaluate(ast.Word(value=flag.value, span=flag.span))
 
     def _do_run(self, node: ast.Run) -> m.RunX:
         mounts: list[Mount] = []
         mount_stages: list[int | None] = []
         for flag in node.flags_named("mount"):
             word = ast.Word(value=flag.value or "", span=flag.span)
+            known = True  # every field value read so far is known
+
+            def expand(text: str) -> str:
+                nonlocal known
+                value, value_known = self.evaluate(word, text)
+                known = known and value_known
+                return value
+
             try:
-                mount = parse_mount(flag.value or "", lambda text: self.expand(word, text))
+                mount = parse_mount(flag.value or "", expand)
             except MountError as error:
-                self.a.issues.append(m.Issue("invalid-mount", str(error), flag.span, "error", stage=self.stage.index))
+                if known:
+                    self.a.issues.append(m.Issue("invalid-mount", str(error), flag.span, "error", stage=self.stage.index))
                 continue
             mounts.append(mount)
         edges = iter(e for e in self.stage.edges if e.node is node and e.kind == "mount")
         for mount in mounts:
             mount_stages.append(next(edges).stage if mount.from_ else None)
         return m.RunX(tuple(mounts), tuple(mount_stages))
+
+
+def _mark(unknown: set[str], name: str, known: bool) -> None:
+    """Record whether `name`'s new value is known."""
+    if known:
+        unknown.discard(name)
+    else:
+        unknown.add(name)
 
 
 def _bool_flag(flag: ast.Flag | None) -> bool:
@@ -859,7 +938,8 @@ def _is_heredoc_source(value: str, node: ast.Copy | ast.Add) -> bool:
     return match is not None and any(h.name for h in node.heredocs)
 
 
-def _checksum_problem(checksum: str, sources: Sequence[str]) -> str | None:
+def _checksum_problem(checksum: str, sources: Sequence[str | None]) -> str | None:
+    """What BuildKit says about ADD --checksum, given the sources (None: not known)."""
     algorithm, _, encoded = checksum.partition(":")
     lengths = {"sha256": 64, "sha384": 96, "sha512": 128}
     if not encoded or not re.fullmatch(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*", algorithm):
@@ -870,7 +950,7 @@ def _checksum_problem(checksum: str, sources: Sequence[str]) -> str | None:
         return "invalid checksum digest length" if len(encoded) != lengths[algorithm] else "invalid checksum digest format"
     if len(sources) != 1:
         return "checksum can't be specified for multiple sources"
-    if not sources[0].startswith(("http://", "https://")):
+    if sources[0] is not None and not sources[0].startswith(("http://", "https://")):
         return "checksum can't be specified for non-HTTP(S) sources"
     return None
 
@@ -886,18 +966,79 @@ def _valid_signal(signal: str) -> bool:
 
 
 def port_problem(spec: str) -> str | None:
-    """What `nat.ParsePortSpecs` would say about one EXPOSE word, or None."""
-    raw, _, proto = spec.rpartition("/") if "/" in spec else (spec, "", "tcp")
-    if proto.lower() not in ("tcp", "udp", "sctp"):
-        return f"invalid proto: {proto}"
-    parts = raw.split(":")
-    port = parts[-1]
+    """What BuildKit's `parsePortSpec` (after go-connections' `nat`) says about one EXPOSE word, or None."""
+    parts = spec.split(":")  # splitParts: [[ip:]host-port:]container-port, the IP may hold colons
+    ip, host_port, container = ":".join(parts[:-2]), parts[-2] if len(parts) > 1 else "", parts[-1]
+    port, _, proto = container.partition("/")
     if not port:
-        return f"no port specified: {spec}<empty>"
-    start, _, end = port.partition("-")
-    for number in (start, end) if end else (start,):
-        if not number.isdigit() or int(number) > 65535:
-            return f"invalid containerPort: {port}"
-    if end and int(end) < int(start):
-        return f"invalid range specified for container port: {port}"
+        return f"no port specified: {container}<empty>"
+    proto = go_lower(proto)
+    if proto not in ("", "tcp", "udp", "sctp"):
+        return f"invalid proto: {proto}"
+    if ip.startswith("["):
+        ip, problem = _bracketed_ip(ip)
+        if problem:
+            return problem
+    if ip and not _valid_ip(ip):
+        return f"invalid IP address: {ip}"
+    ports = _port_range(port)
+    if ports is None:
+        return f"invalid containerPort: {port}"
+    if host_port:
+        host_ports = _port_range(host_port)
+        if host_ports is None:
+            return f"invalid hostPort: {host_port}"
+        # A host range with a single container port is the range to allocate from.
+        if ports[1] - ports[0] != host_ports[1] - host_ports[0] and ports[0] != ports[1]:
+            return f"invalid ranges specified for container and host Ports: {port} and {host_port}"
     return None
+
+
+def _port_range(text: str) -> tuple[int, int] | None:
+    """`parsePortRange`: `80` or `8000-9000`, each a 16-bit decimal number, in order."""
+    bounds = text.split("-")
+    if len(bounds) > 2 or not all(b.isascii() and b.isdigit() and int(b) <= 65535 for b in bounds):
+        return None
+    start, end = int(bounds[0]), int(bounds[-1])
+    return (start, end) if start <= end else None
+
+
+def _bracketed_ip(ip: str) -> tuple[str, str | None]:
+    """Go's `net.SplitHostPort(ip + ":")`, which strips the brackets of `[::1]`: the IP, or the error."""
+    address = ip + ":"
+    end = address.find("]")
+    if end < 0:
+        why = "missing ']' in address"
+    elif end + 2 != len(address):
+        why = "too many colons in address" if address[end + 1] == ":" else "missing port in address"
+    elif "[" in address[1:]:
+        why = "unexpected '[' in address"
+    else:
+        return address[1:end], None
+    return ip, f"invalid IP address {ip}: address {address}: {why}"
+
+
+def _valid_ip(text: str) -> bool:
+    """Go's `net.ParseIP`: dotted IPv4 (no leading zeros) or IPv6, without a zone."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return "%" not in text
+
+
+def is_git_ref(source: str) -> bool:
+    """BuildKit's `ParseGitRef` for COPY/ADD: git://, ssh://, user@host:path, or an http(s)
+    URL whose path ends in `.git` (`github.com/x/y` counts as a local path)."""
+    if source.startswith(("./", "../")):
+        return False
+    if source.startswith(("git://", "ssh://")) or _SCP_LIKE.match(source):
+        return True
+    if source.startswith(("http://", "https://")):
+        return urlsplit(source).path.endswith(".git")
+    return False
+
+
+def is_http_source(source: str) -> bool:
+    """An http(s) download (BuildKit's `isHTTPSource`: git URLs excluded)."""
+    return source.startswith(("http://", "https://")) and not is_git_ref(source)

@@ -31,8 +31,23 @@ class ExpansionError(ValueError):
 class Expansion:
     value: str
     words: tuple[str, ...]
-    matched: frozenset[str]  # variables that were set
-    unmatched: frozenset[str]  # variables looked up but not set
+    matched: frozenset[str] = frozenset()  # variables that were set
+    unmatched: frozenset[str] = frozenset()  # variables looked up but not set
+    defaulted: frozenset[str] = frozenset()  # looked up only where `${NAME-word}` fell back to `word`
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Every variable the expansion looked up."""
+        return self.matched | self.unmatched
+
+    @property
+    def depends_on(self) -> frozenset[str]:
+        """The variables whose values the result depends on.
+
+        Not those that only fell back to a default written in the word: like `ARG NAME=word`,
+        `${NAME:-word}` says what the value is when nobody passes one.
+        """
+        return self.names - self.defaulted
 
 
 _LEXERS: dict[tuple[str, bool], ShellLexer] = {}
@@ -60,12 +75,18 @@ def process(word: str, env: Mapping[str, str], *, escape: str = "\\", heredoc_bo
     if heredoc_body:
         escape = "\\"
     elif _plain(word, escape):
-        return Expansion(word, tuple(word.split()) if word.strip() else (), frozenset(), frozenset())
+        return Expansion(word, tuple(word.split()) if word.strip() else ())
     try:
         result: LexResult = _lexer(escape, heredoc_body).process(word, env)
     except LexError as error:
         raise ExpansionError(error.message, Span(start=min(error.offset, len(word)), end=len(word)), error.reason) from None
-    return Expansion(result.word, tuple(result.words), frozenset(result.matched), frozenset(result.unmatched))
+    return Expansion(
+        result.word,
+        tuple(result.words),
+        frozenset(result.matched),
+        frozenset(result.unmatched),
+        frozenset(result.defaulted),
+    )
 
 
 def expand_word(word: str, env: Mapping[str, str], *, escape: str = "\\") -> str:

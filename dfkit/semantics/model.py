@@ -6,10 +6,11 @@ serialised, so it does not pay for pydantic validation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dfkit.semantics.expand import Expansion
 from dfkit.semantics.reference import ImageRef
 from dfkit.source import Span
 from dfkit.syntax import ast
@@ -21,15 +22,23 @@ DEFAULT_WINDOWS_PATH = "c:\\Windows\\System32;c:\\Windows"
 ArgSource = Literal["build-arg", "default", "global", "unset"]
 
 
+def knowable(expansion: Expansion, unknown: Set[str], env_known: bool = True) -> bool:
+    """Whether `expansion` gives the value a real build gives, where the names in `unknown`
+    have values a lint cannot know and, unless `env_known`, the base image may set any
+    name the file does not (even one whose `${NAME:-default}` gave the default)."""
+    return not (expansion.depends_on & unknown) and (env_known or not expansion.unmatched)
+
+
 @dataclass(frozen=True, slots=True)
 class ArgBinding:
     """One build argument in scope: where its value came from, and that value."""
 
     name: str
-    value: str | None  # None: declared without a value anywhere (expands to "")
+    value: str | None  # None: no value anywhere (expands to ""), or a global default that fails to expand
     source: ArgSource
     node: ast.Arg | None = None  # the declaring instruction (None for automatic args)
     word: ast.Word | None = None
+    known: bool = True  # False: `--build-arg` decides the value (see `Step.unknown`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +131,17 @@ class Step:
     workdir: str  # working directory before the step ("" if never set)
     expanded: Expanded | None  # None for instructions the builder does not expand
     onbuild_from: int | None = None  # the stage whose ONBUILD produced this step
-    uncertain: frozenset[str] = frozenset()  # names the opaque base image might define
+    names: frozenset[str] = frozenset()  # the variables the step's expansions looked up
+    # Names whose value before the step a lint cannot know: an ARG without a value (a
+    # build gets it from `--build-arg`, or expands it to ""), an ARG default that fails
+    # to expand, and every ARG or ENV computed from such a name or from one the base
+    # image may set (see `env_known`).
+    unknown: frozenset[str] = frozenset()
+    env_known: bool = True  # False on an external base image, whose ENV may set any other name
+
+    def knows(self, expansion: Expansion) -> bool:
+        """Whether `expansion`, of a word in `env`, gives the value a real build gives."""
+        return knowable(expansion, self.unknown, self.env_known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +179,7 @@ class StageInfo:
     user: str = ""
     shell: tuple[str, ...] | None = None
     args: tuple[ArgBinding, ...] = ()  # build arguments in scope at the end
+    unknown: frozenset[str] = frozenset()  # names whose value at the end is unknown (`Step.unknown`)
 
     @property
     def display_name(self) -> str:
@@ -171,6 +191,7 @@ class Semantics:
     dockerfile: ast.Dockerfile
     global_args: tuple[ArgBinding, ...]  # the ARGs before the first FROM, resolved
     global_env: Mapping[str, str]  # what FROM lines see: automatic platform args + global ARGs
+    global_unknown: frozenset[str]  # the global ARGs whose value is unknown (`Step.unknown`)
     stages: tuple[StageInfo, ...]
     target: int | None  # index of the target stage (None when there is no stage / unknown)
     needed: frozenset[int]  # the stages the target needs

@@ -52,6 +52,7 @@ class LexResult:
     words: list[str]
     matched: set[str] = field(default_factory=set)
     unmatched: set[str] = field(default_factory=set)
+    defaulted: set[str] = field(default_factory=set)  # looked up only where `${NAME-word}` fell back to `word`
     starts: list[int] = field(default_factory=list)  # input offset where each word starts
 
 
@@ -147,6 +148,8 @@ class ShellLexer:
         self._raw = raw_escapes
         self._matched: set[str] = set()
         self._unmatched: set[str] = set()
+        self._read: set[str] = set()  # names whose value (not just their absence) shaped the result
+        self._defaulted: set[str] = set()
 
     # -- public API -------------------------------------------------------------
 
@@ -164,11 +167,13 @@ class ShellLexer:
         self._raw = self.raw_escapes
         self._matched = set()
         self._unmatched = set()
+        self._read = set()
+        self._defaulted = set()
         try:
             result, words, starts = self._top()
         except _Fail as fail:
             raise LexError(fail.reason, word, self._pos) from None
-        return LexResult(result, words, self._matched, self._unmatched, starts)
+        return LexResult(result, words, self._matched, self._unmatched, self._defaulted - self._read, starts)
 
     def _top(self) -> tuple[str, list[str], list[int]]:
         top = _Words(self.heredoc_words)
@@ -303,7 +308,9 @@ class ShellLexer:
             self._next()
         return "".join(name)
 
-    def _get(self, name: str) -> tuple[str, bool]:
+    def _get(self, name: str, read: bool = True) -> tuple[str, bool]:
+        if read:
+            self._read.add(name)
         env = self._env
         if name in env:
             self._matched.add(name)
@@ -365,12 +372,14 @@ class ShellLexer:
             if self._peek() is None:
                 raise _Fail("syntax error: missing '}'") from None
             raise
-        value, is_set = self._get(name)
+        value, is_set = self._get(name, read=op != "-")
         if self.skip_unset and not is_set:
             return "${" + name + ops + word + "}"
         if op == "-":
             if not is_set or (null_is_unset and value == ""):
+                self._defaulted.add(name)
                 return word
+            self._read.add(name)
             return value
         if op == "+":
             if not is_set or (null_is_unset and value == ""):

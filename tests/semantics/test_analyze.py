@@ -6,6 +6,8 @@ import pytest
 
 from dfkit.semantics import DEFAULT_PATH, analyze, resolve_dest, resolve_workdir
 from dfkit.semantics import model as m
+from dfkit.semantics.analyze import port_problem
+from dfkit.semantics.expand import process
 from dfkit.syntax import parse
 
 
@@ -180,7 +182,9 @@ def test_onbuild_triggers_of_a_base_stage_run_first() -> None:
 def test_external_base_image_is_opaque() -> None:
     result = semantics("FROM debian:12\nENV A=$HOME/x\nRUN true\n")
     assert not result.stages[0].env_known
-    assert steps(result)[0].uncertain == frozenset({"HOME"})
+    env, run = steps(result)
+    assert env.names == frozenset({"HOME"}) and not env.env_known
+    assert run.unknown == frozenset({"A"})  # the image may set HOME
     assert not issues(result, "undefined-var")
 
 
@@ -351,3 +355,130 @@ def test_duplicate_stage_names_copy_from_takes_the_last() -> None:
 def test_target_takes_the_last_stage_of_a_name() -> None:
     sem = analyze(parse("FROM alpine AS x\nFROM busybox AS x\nFROM scratch\n"), target="x")
     assert sem.target == 1
+
+
+# -- values a lint cannot know --------------------------------------------------------------
+
+
+def test_unknown_names_propagate_through_arg_and_env() -> None:
+    text = "FROM scratch\nARG V\nENV X=$V\nENV Y=${X}y Z=${V:-z}\nARG A B=$A C=1\nENV X=1\nRUN true\n"
+    dispatched = steps(semantics(text))
+    env_y, run = dispatched[2], dispatched[-1]
+    assert run.unknown == frozenset({"V", "Y", "A", "B"})  # X is set again; Z takes its default
+    assert env_y.names == frozenset({"X", "V"}) and run.names == frozenset()
+    assert steps(semantics(text, build_args={"V": "v", "A": "a"}))[-1].unknown == frozenset()
+    assert steps(semantics(text.replace("ARG V\n", "ARG V=1\n")))[-1].unknown == frozenset({"A", "B"})
+
+
+def test_unknown_global_args_and_what_stages_take_from_them() -> None:
+    result = semantics("ARG G\nARG H=${G}h\nARG I=i\nFROM scratch\nARG H\nARG I\nRUN true\n")
+    assert result.global_unknown == frozenset({"G", "H"})
+    run = steps(result)[-1]
+    assert [(b.name, b.value, b.known) for b in run.args] == [("H", "h", False), ("I", "i", True)]
+    assert run.unknown == frozenset({"H"})
+
+
+def test_stage_inherits_unknown_names_of_its_base_stage() -> None:
+    result = semantics("FROM scratch AS base\nARG V\nENV X=$V\nFROM base\nRUN true\n")
+    assert steps(result)[-1].unknown == frozenset({"V", "X"})
+
+
+def test_step_knows_its_expansions() -> None:
+    step = steps(semantics("FROM scratch\nARG V\nENV K=1\nRUN true\n"))[-1]
+    assert step.knows(process("$K-${U}-${V:-d}", step.env))  # U is undefined: "" for sure
+    assert not step.knows(process("$V", step.env))
+    opaque = steps(semantics("FROM alpine\nARG V=1\nRUN true\n"))[-1]
+    assert opaque.knows(process("$V", opaque.env)) and not opaque.knows(process("$HOME", opaque.env))
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("FROM scratch\nARG S\nSTOPSIGNAL $S\n", "invalid-signal"),
+        ("FROM scratch\nARG S\nENV SIGNAL=SIG$S\nSTOPSIGNAL $SIGNAL\n", "invalid-signal"),
+        ("FROM scratch\nARG P\nEXPOSE $P/tcp\n", "invalid-port"),
+        ("FROM scratch\nARG M\nCOPY --chmod=9$M a b\n", "invalid-chmod"),
+        ("FROM scratch\nARG C\nADD --checksum=sha256:$C https://x/y /\n", "invalid-checksum"),
+        ("FROM scratch\nARG U\nADD --checksum=sha256:" + "a" * 64 + " $U /\n", "invalid-checksum"),
+        ("FROM scratch\nARG S\nRUN --mount=type=cache,target=/c,sharing=$S true\n", "invalid-mount"),
+        ("FROM alpine\nSTOPSIGNAL $SIGNAL\n", "invalid-signal"),  # the image may set SIGNAL
+        ("ARG BASE\nFROM $BASE\n", "blank-base-name"),
+        ("ARG TAG\nFROM alpine:$TAG\n", "invalid-base-reference"),
+        ("ARG P\nFROM --platform=$P alpine\n", "blank-platform"),
+        ("ARG ARCH\nFROM --platform=linux/$ARCH alpine\n", "invalid-platform"),
+    ],
+)
+def test_no_issue_from_unknown_values(text: str, code: str) -> None:
+    assert issues(semantics(text), code) == []
+
+
+def test_issue_once_the_build_arg_is_known() -> None:
+    text = "FROM scratch\nARG S\nENV SIGNAL=$S\nSTOPSIGNAL $SIGNAL\n"
+    assert issues(semantics(text, build_args={"S": "BOGUS"}), "invalid-signal") == [
+        ("invalid-signal", "invalid signal: BOGUS")
+    ]
+
+
+def test_global_default_that_fails_to_expand_is_unknown() -> None:
+    result = semantics('ARG V="${x:y}"\nFROM node:${V}\nFROM alpine:${V:-20}\n')
+    assert [i.code for i in result.issues] == ["expansion-error"]  # BuildKit stops there
+    assert (result.global_args[0].value, result.global_args[0].known) == (None, False)
+    assert result.global_unknown == frozenset({"V"})
+
+
+def test_redeclared_arg_keeps_its_value() -> None:
+    result = semantics("FROM scratch\nARG A=1\nARG A\nARG B\nARG B\nRUN true\n")
+    second_a, second_b = steps(result)[1].expanded.bindings[0], steps(result)[3].expanded.bindings[0]
+    assert (second_a.value, second_a.source, second_a.known) == ("1", "default", True)
+    assert (second_b.value, second_b.source, second_b.known) == (None, "unset", False)
+    assert steps(result)[-1].env["A"] == "1"
+
+
+def test_arg_declarations_see_the_ones_before_them() -> None:
+    arg = steps(semantics("FROM scratch\nARG A=1 B=$A-2\n"))[0]
+    assert [(b.name, b.value) for b in arg.expanded.bindings] == [("A", "1"), ("B", "1-2")]
+
+
+# -- what BuildKit refuses ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ("80", None),
+        ("8000-8010/UDP", None),
+        ("127.0.0.1:8080:80", None),
+        ("[::1]:8080:80", None),
+        ("80-81:90", None),  # a host range for one container port is where to allocate
+        ("8000-8001:80-81", None),
+        ("999.1.1.1:80:80", "invalid IP address: 999.1.1.1"),
+        ("fe80::1%eth0:80:80", "invalid IP address: fe80::1%eth0"),
+        ("[::1:80:80", "invalid IP address [::1: address [::1:: missing ']' in address"),
+        ("90:80-81", "invalid ranges specified for container and host Ports: 80-81 and 90"),
+        ("x:80", "invalid hostPort: x"),
+        ("9000-8000", "invalid containerPort: 9000-8000"),
+        ("1-2-3", "invalid containerPort: 1-2-3"),
+        ("80/HTTP", "invalid proto: http"),
+        ("80:/tcp", "no port specified: /tcp<empty>"),
+    ],
+)
+def test_port_problem_is_buildkits(spec: str, problem: str | None) -> None:
+    assert port_problem(spec) == problem
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("ARG U=https://example.com/x\nCOPY $U /x", "source can't be a URL for COPY"),
+        ("COPY --from=alpine https://example.com/x /x", "source can't be a URL for COPY"),
+        ("COPY git@github.com:moby/buildkit.git /src", "source can't be a git ref for COPY"),
+        ("COPY https://github.com/moby/buildkit.git#v0.15 /src", "source can't be a git ref for COPY"),
+    ],
+)
+def test_copy_source_url_judges_the_expanded_source(line: str, message: str) -> None:
+    assert issues(semantics("FROM scratch\n" + line + "\n"), "copy-source-url") == [("copy-source-url", message)]
+
+
+def test_copy_of_local_or_unknown_sources_is_fine() -> None:
+    text = "FROM scratch\nARG U\nCOPY $U github.com/moby/buildkit ./https /x/\n"
+    assert issues(semantics(text), "copy-source-url") == []

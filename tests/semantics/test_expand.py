@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dfkit.semantics import ExpansionError, expand_word, split_words
+from dfkit.semantics.expand import process
 from tests.conftest import require_shared
 from tests.syntax.test_words import ENV_VAR_TEST_ENV, _env_var_rows, _words_rows
 
@@ -123,3 +124,10 @@ def test_split_words_on_expanded_blanks() -> None:
     assert split_words("x${SP}y", ENV) == ["xa", "by"]
     assert split_words('x"${SP}"y', ENV) == ["xa  by"]
     assert split_words("80 443", {}) == ["80", "443"]
+
+
+def test_names_a_value_depends_on() -> None:
+    result = process("${A:-a}${B-b}$C${D:+d}${E:-e}$E${F:-f}", {"D": "1", "F": "set"})
+    assert result.names == frozenset("ABCDEF")
+    assert result.defaulted == frozenset("AB")  # E is also read bare; F's value is used
+    assert result.depends_on == frozenset("CDEF")

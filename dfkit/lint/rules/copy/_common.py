@@ -1,22 +1,20 @@
 """COPY and ADD sources as the builder sees them: inline files, URLs, git refs, local paths.
 
-`sources` expands each source word where the builder does (see
-`dfkit.lint.rules.runtime._common.expansion`); a local path whose value cannot be known
-has `value=None` and rules leave it alone.
+`sources` expands each source word where the builder does; a source whose value a lint
+cannot know (`RuleContext.known_value`) is a local path with `value=None`, which rules
+leave alone.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
 
 from dfkit.buildcontext import BuildContext, has_wildcards
 from dfkit.lint.context import RuleContext
-from dfkit.lint.rules.runtime._common import known_value
+from dfkit.semantics.analyze import is_git_ref, is_http_source
 from dfkit.syntax import ast
 
 SourceKind = Literal["heredoc", "url", "git", "local"]
@@ -26,8 +24,6 @@ ARCHIVE_SUFFIXES = (
     ".tar", ".gz", ".bz2", ".xz", ".zip", ".tgz", ".tb2", ".tbz", ".tbz2", ".lz", ".lzma", ".tlz",
     ".txz", ".Z", ".tZ",
 )
-# gitutil.ParseURL's scp-like form: user@host:path
-_SCP_LIKE = re.compile(r"[A-Za-z0-9_-]+@[A-Za-z0-9.-]+:")
 # What BuildKit's decompressor recognises: gzip, bzip2, xz, zstd.
 _COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd")
 
@@ -39,23 +35,6 @@ class Source:
     value: str | None  # expanded; None when it cannot be known
 
 
-def is_git_ref(source: str) -> bool:
-    """BuildKit's `gitutil.ParseGitRef` for COPY/ADD: git://, ssh://, user@host:path, or an
-    http(s) URL whose path ends in `.git` (`github.com/x/y` counts as a local path)."""
-    if source.startswith(("./", "../")):
-        return False
-    if source.startswith(("git://", "ssh://")) or _SCP_LIKE.match(source):
-        return True
-    if source.startswith(("http://", "https://")):
-        return urlsplit(source).path.endswith(".git")
-    return False
-
-
-def is_url(source: str) -> bool:
-    """An http(s) download (BuildKit's `isHTTPSource`: git URLs excluded)."""
-    return source.startswith(("http://", "https://")) and not is_git_ref(source)
-
-
 def reads_context(node: ast.Copy | ast.Add) -> bool:
     """Whether the local sources come from the build context (not `COPY --from`)."""
     return isinstance(node, ast.Add) or node.flag("from") is None
@@ -63,17 +42,16 @@ def reads_context(node: ast.Copy | ast.Add) -> bool:
 
 def sources(ctx: RuleContext, node: ast.Copy | ast.Add) -> Iterator[Source]:
     heredoc_spans = {heredoc.span.start for heredoc in node.heredocs}
-    step = ctx.step_of(node)
     for word in node.sources:
         if word.span.start in heredoc_spans:
             yield Source(word, "heredoc", word.value)
             continue
-        value = known_value(ctx, word, step)
+        value = ctx.known_value(node, word.value)
         if value is None:
             yield Source(word, "local", None)
         elif is_git_ref(value):
             yield Source(word, "git", value)
-        elif is_url(value):
+        elif is_http_source(value):
             yield Source(word, "url", value)
         else:
             yield Source(word, "local", value)

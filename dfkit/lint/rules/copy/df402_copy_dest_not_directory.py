@@ -9,7 +9,6 @@ from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Edit, Finding, Fix, Severity
 from dfkit.lint.rule import FixAvailability, Rule
 from dfkit.lint.rules.copy._common import context_matches, listed_context, sources
-from dfkit.lint.rules.runtime._common import known_value
 from dfkit.syntax import ast
 
 # Paths every builder takes for a directory, trailing slash or not.
@@ -70,7 +69,7 @@ class CopyDestNotDirectory(Rule):
         word = node.dest
         if word is None or len(node.sources) == 0:
             return
-        dest = known_value(ctx, word, ctx.step_of(node))
+        dest = ctx.known_value(node, word.value)
         if dest is None or dest.endswith(("/", "\\")):  # a backslash: a Windows directory
             return
         classic = ctx.builder == "classic"

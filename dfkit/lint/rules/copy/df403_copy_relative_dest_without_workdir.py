@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Finding, Severity
 from dfkit.lint.rule import Rule
-from dfkit.lint.rules.runtime._common import is_absolute, known_value, rooted_in_scratch
+from dfkit.lint.rules.runtime._common import is_absolute, rooted_in_scratch
 from dfkit.syntax import ast
 
 
@@ -61,7 +61,7 @@ class CopyRelativeDestWithoutWorkdir(Rule):
         if word is None or stage is None:
             return
         step = ctx.step_of(node)
-        dest = known_value(ctx, word, step)
+        dest = ctx.known_value(node, word.value)
         if dest is None or is_absolute(dest):
             return
         workdir = stage.workdir if ctx.in_onbuild else (step.workdir if step is not None else "")

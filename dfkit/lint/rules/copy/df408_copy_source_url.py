@@ -12,11 +12,13 @@ from dfkit.lint.rules._issues import semantic_issues
 
 class CopySourceUrl(Rule):
     """## What it does
-    Flags a `COPY` (without `--from`) whose source is an http(s) URL.
+    Flags a `COPY` whose source, after variable expansion, is an http(s) URL or a git
+    repository (`git@host:repo.git`, `https://host/repo.git`), with or without `--from`.
 
     ## Why is this bad?
-    Only `ADD` downloads; BuildKit refuses the instruction with "source can't be a URL
-    for COPY". Use `ADD --checksum=… <url> <dest>`, or download in a `RUN` step.
+    Only `ADD` downloads and clones; BuildKit refuses the instruction with "source can't
+    be a URL for COPY" or "source can't be a git ref for COPY". Use
+    `ADD --checksum=… <url> <dest>`, or download in a `RUN` step.
 
     ## Example
     ```dockerfile

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Finding, Severity
 from dfkit.lint.rule import Rule
-from dfkit.lint.rules.runtime._common import is_absolute, known_value, rooted_in_scratch
+from dfkit.lint.rules.runtime._common import is_absolute, rooted_in_scratch
 from dfkit.syntax import ast
 from dfkit.syntax.text import goquote
 
@@ -62,7 +62,7 @@ class WorkdirRelative(Rule):
         if word is None or stage is None:
             return
         step = ctx.step_of(node)
-        path = known_value(ctx, word, step)
+        path = ctx.known_value(node, word.value)
         if path is None or is_absolute(path):
             return
         workdir = stage.workdir if ctx.in_onbuild else (step.workdir if step is not None else "")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Finding, Severity
 from dfkit.lint.rule import Rule
-from dfkit.lint.rules.runtime._common import builds_for_windows, expansion, from_build_arg, lineage
+from dfkit.lint.rules.runtime._common import builds_for_windows, lineage
 from dfkit.syntax import ast
 
 
@@ -71,9 +71,11 @@ class NonNumericUser(Rule):
         if word is None:
             return
         step = ctx.step_of(node)
-        result = expansion(ctx, word.value, step)
-        if result is None or from_build_arg(result, step):
+        result = ctx.expansion(node, word.value)
+        if step is None or result is None or not ctx.knows(node, result):
             return
+        if any(binding.name in result.names for binding in step.args):
+            return  # `--build-arg` may change it
         user = result.value.split(":", 1)[0]
         if user and not (user.isascii() and user.isdigit()):
             yield self.report(word.span, user=user)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Finding, Severity
 from dfkit.lint.rule import Rule
-from dfkit.lint.rules.runtime._common import builds_for_windows, is_absolute, known_value, rooted_in_scratch
+from dfkit.lint.rules.runtime._common import builds_for_windows, is_absolute, rooted_in_scratch
 from dfkit.semantics import resolve_workdir
 from dfkit.syntax import ast
 
@@ -64,7 +64,7 @@ class WorkdirInSystemDirectory(Rule):
         if word is None or stage is None or builds_for_windows(ctx, stage):
             return
         step = ctx.step_of(node)
-        path = known_value(ctx, word, step)
+        path = ctx.known_value(node, word.value)
         if path is None:
             return
         before = stage.workdir if ctx.in_onbuild else (step.workdir if step is not None else "")

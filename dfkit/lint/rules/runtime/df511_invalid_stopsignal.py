@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Finding, Severity
 from dfkit.lint.rule import Rule
-from dfkit.lint.rules.runtime._common import issues_on_known_values
+from dfkit.lint.rules._issues import semantic_issues
 
 
 class InvalidStopsignal(Rule):
@@ -42,5 +42,4 @@ class InvalidStopsignal(Rule):
     message = "{detail}"
 
     def finish(self, ctx: RuleContext) -> Iterator[Finding]:
-        for span, detail in issues_on_known_values(ctx, "invalid-signal"):
-            yield self.report(span, detail=detail)
+        return semantic_issues(self, ctx, frozenset({"invalid-signal"}))

@@ -1,10 +1,10 @@
 """What the security rules share: ARG/ENV assignments with their values, and the image's stages.
 
 An `Assignment` is one ``NAME=value`` of an ENV or a stage ARG, with the value a build
-would see (expanded against the environment before the instruction, quotes removed) and
-whether that value is known. It is unknown when it reads a variable that is not set:
-an ARG without a value, a name the external base image may define, or anything inside
-an ONBUILD trigger (whose environment is that of a future child image).
+would see (expanded where the instruction runs, quotes removed), or None when a lint
+cannot know it (`RuleContext.known_value`): it comes from an ARG without a value, a
+name the external base image may define, or any variable inside an ONBUILD trigger
+(whose environment is that of a future child image).
 
 Global ARGs (before the first FROM) are not assignments: only FROM lines read them and
 they reach neither the image nor a RUN unless a stage declares them again, which is an
@@ -13,18 +13,14 @@ assignment of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Literal
 
 from dfkit.lint.context import RuleContext
 from dfkit.semantics import StageInfo, model
-from dfkit.semantics.expand import ExpansionError, process
 from dfkit.source import Span
 from dfkit.syntax import ast
-
-_EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,43 +37,24 @@ def assignments(node: ast.Env | ast.Arg, ctx: RuleContext) -> Iterator[Assignmen
     """The ENV pairs or stage ARG declarations of `node` (nothing for a global ARG)."""
     if not ctx.in_onbuild and ctx.stage_of(node) is None:
         return
-    step = None if ctx.in_onbuild else ctx.step_of(node)
-    env = step.env if step is not None else _EMPTY
-    escape = ctx.dockerfile.escape
     if isinstance(node, ast.Env):
         for pair in node.pairs:
-            name = _expanded(pair.key.value, env, escape)
+            name = ctx.known_value(node, pair.key.value)
             yield Assignment(
-                "ENV", pair.key.value if name is None else name, _expanded(pair.value.value, env, escape),
+                "ENV", pair.key.value if name is None else name, ctx.known_value(node, pair.value.value),
                 "$" not in pair.value.value, pair.key.span, pair.span,
             )
         return
-    bindings: tuple[model.ArgBinding, ...] = ()
-    if step is not None and isinstance(step.expanded, model.ArgX):
-        bindings = step.expanded.bindings
-    scope = dict(env)  # each declaration sees the ones before it
+    step = ctx.step_of(node)
+    bindings = step.expanded.bindings if step is not None and isinstance(step.expanded, model.ArgX) else ()
     for index, decl in enumerate(node.declarations):
-        binding = bindings[index] if index < len(bindings) else None
-        if binding is not None and binding.source != "default":
-            value = binding.value  # from --build-arg or the global ARG; None when not set
-        elif decl.default is not None:
-            value = _expanded(decl.default, scope, escape)
-        else:
-            value = None
-        if value is not None:
-            scope[decl.name] = value
+        if index < len(bindings):
+            value = bindings[index].value if bindings[index].known else None
+        else:  # inside ONBUILD
+            value = ctx.known_value(node, decl.default) if decl.default is not None else None
         yield Assignment(
             "ARG", decl.name, value, "$" not in (decl.default or ""), _name_span(decl, ctx), decl.word.span
         )
-
-
-def _expanded(text: str, env: Mapping[str, str], escape: str) -> str | None:
-    """`text` as the builder expands it, or None when it reads a variable that is not set."""
-    try:
-        result = process(text, env, escape=escape)
-    except ExpansionError:
-        return None
-    return None if result.unmatched else result.value
 
 
 def _name_span(decl: ast.ArgDecl, ctx: RuleContext) -> Span:

@@ -9,7 +9,6 @@ from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Finding, Severity
 from dfkit.lint.rule import Rule
 from dfkit.lint.rules.security._common import in_image
-from dfkit.semantics.expand import ExpansionError, process
 from dfkit.syntax import ast
 
 SSH_PORT = 22
@@ -75,15 +74,10 @@ class SshPortExposed(Rule):
         assert isinstance(node, ast.Expose)
         if not in_image(node, ctx):
             return
-        step = None if ctx.in_onbuild else ctx.step_of(node)
-        env = step.env if step is not None else {}
         for word in node.args:
-            try:
-                result = process(word.value, env, escape=ctx.dockerfile.escape)
-            except ExpansionError:
+            result = ctx.expansion(node, word.value)
+            if result is None or not ctx.knows(node, result):
                 continue
-            if result.unmatched:
-                continue  # not knowable here
             for spec in result.words:
                 if exposes_ssh(spec):
                     yield self.report(word.span, port=spec)

@@ -90,5 +90,5 @@ class RunsAsRoot(Rule):
             result = process(word.value, step.env, escape=ctx.dockerfile.escape)
         except ExpansionError:
             return
-        if not result.unmatched and is_root(result.value):
+        if step.knows(result) and is_root(result.value):
             yield self.report(word.span, user=result.value)

@@ -1,5 +1,5 @@
-"""What the stages rules share: stage names, how a FROM word expands, and where in the
-text a ``--from`` value or a mount's ``from=`` sits (for precise spans and fixes).
+"""What the stages rules share: stage names, image references, and where in the text a
+``--from`` value or a mount's ``from=`` sits (for precise spans and fixes).
 
 References to other stages or images come in three forms: the image word of ``FROM``,
 ``COPY --from=<x>``, and ``RUN --mount=…,from=<x>``. BuildKit resolves the last two
@@ -16,8 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from dfkit.lint.context import RuleContext
-from dfkit.semantics import ExpansionError, ImageRef, ReferenceError, StageInfo, parse_reference
-from dfkit.semantics.expand import Expansion, process
+from dfkit.semantics import ImageRef, ReferenceError, StageInfo, parse_reference
 from dfkit.source import Span
 from dfkit.syntax import ast
 from dfkit.syntax.mounts import MountError, parse_mount
@@ -28,7 +27,6 @@ STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*\Z")
 RESERVED_STAGE_NAMES = ("context", "scratch")
 DOCKER_HUB_ALIASES = ("docker.io", "index.docker.io", "registry-1.docker.io", "hub.docker.com")
 _STAGE_INDEX = re.compile(r"[+-]?[0-9]+\Z")
-_END = "(?![A-Za-z0-9_])"  # the end of a variable name
 
 
 def valid_stage_name(name: str) -> bool:
@@ -42,29 +40,6 @@ def is_stage_index(value: str) -> bool:
 def is_bare_name(value: str) -> bool:
     """A word that could be a stage name: no registry, path, tag or digest."""
     return valid_stage_name(value) and not any(ch in value for ch in "/:@")
-
-
-def expand_from(ctx: RuleContext, text: str) -> Expansion | None:
-    """A FROM word (image or --platform) expanded as BuildKit does, or None if it cannot be."""
-    try:
-        return process(text, ctx.semantics.global_env, escape=ctx.dockerfile.escape)
-    except ExpansionError:
-        return None
-
-
-def knowable(ctx: RuleContext, text: str) -> bool:
-    """False when the word uses a variable that has no value (an ARG without default):
-    what the builder will see depends on a --build-arg we do not have. A variable used
-    only as ``${NAME:-default}`` or ``${NAME-default}`` has its default right there."""
-    expansion = expand_from(ctx, text)
-    if expansion is None:
-        return False
-    for name in expansion.unmatched:
-        var = re.escape(name)
-        uses = re.findall(rf"\$(?:{var}{_END}|{{{var}{_END}(:?-)?)", text)  # the modifier of each use
-        if not all(uses):
-            return False
-    return True
 
 
 def image_ref(text: str) -> ImageRef | None:
@@ -109,18 +84,6 @@ def unused_stages(ctx: RuleContext) -> Iterator[StageInfo]:
     for stage in stages[:-1]:
         if stage.index not in used and stage.index != ctx.semantics.target:
             yield stage
-
-
-def global_args_fail(ctx: RuleContext) -> bool:
-    """A global ARG's default cannot be expanded: BuildKit stops there (DF011), before it
-    looks at any FROM, so what FROM lines would do is moot."""
-    instructions = ctx.dockerfile.instructions
-    first_from = next((i for i, node in enumerate(instructions) if isinstance(node, ast.From)), len(instructions))
-    spans = [node.span for node in instructions[:first_from] if isinstance(node, ast.Arg)]
-    return any(
-        issue.code == "expansion-error" and issue.span is not None and any(s.contains(issue.span) for s in spans)
-        for issue in ctx.semantics.issues
-    )
 
 
 def nearest(name: str, candidates: Sequence[str]) -> str | None:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Finding, Severity
 from dfkit.lint.rule import Rule
-from dfkit.lint.rules.stages._common import knowable
 from dfkit.syntax import ast
 
 
@@ -51,5 +50,5 @@ class LatestTag(Rule):
         if stage is None or word is None or stage.base.image is None:
             return
         ref = stage.base.image
-        if ref.tag == "latest" and ref.digest is None and knowable(ctx, word.value):
+        if ref.tag == "latest" and ref.digest is None and ctx.known_value(node, word.value) is not None:
             yield self.report(word.span, image=stage.base.text)

@@ -13,7 +13,6 @@ from dfkit.lint.rules.stages._common import (
     image_ref,
     is_bare_name,
     is_stage_index,
-    knowable,
     normalize_registry,
     registry_allowed,
     sources,
@@ -82,8 +81,9 @@ class UntrustedRegistry(Rule):
             return
         if isinstance(node, ast.From):
             stage, word = ctx.stage_of(node), node.image
-            if stage is not None and word is not None and stage.base.image is not None and knowable(ctx, word.value):
-                yield from self._judge(stage.base.text, word.span, patterns)
+            if stage is not None and word is not None and stage.base.image is not None:
+                if ctx.known_value(node, word.value) is not None:
+                    yield from self._judge(stage.base.text, word.span, patterns)
             return
         for source in sources(ctx, node):
             value = source.value

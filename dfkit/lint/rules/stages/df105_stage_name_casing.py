@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Edit, Finding, Fix, Severity
 from dfkit.lint.rule import FixAvailability, Rule
-from dfkit.lint.rules.stages._common import all_instructions, expand_from, sources
+from dfkit.lint.rules.stages._common import all_instructions, sources
 from dfkit.syntax import ast
 from dfkit.syntax.text import go_lower
 
@@ -89,7 +89,7 @@ class StageNameCasing(Rule):
                 if not after or word is None:
                     continue
                 if "$" in word.value:
-                    expansion = expand_from(ctx, word.value)
+                    expansion = ctx.expansion(other, word.value)
                     if expansion is not None and expansion.value != lower == go_lower(expansion.value):
                         return None  # e.g. `ARG BASE=Builder`: the name is not written here
                 elif word.value != lower == go_lower(word.value):

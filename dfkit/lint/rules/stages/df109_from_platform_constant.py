@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Finding, Severity
 from dfkit.lint.rule import Rule
-from dfkit.lint.rules.stages._common import expand_from
 from dfkit.semantics import PlatformError, parse_platform
 from dfkit.syntax import ast
 
@@ -60,8 +59,8 @@ class FromPlatformConstant(Rule):
         flag = node.flag("platform")
         if flag is None or not flag.value:
             return
-        expansion = expand_from(ctx, flag.value)
-        if expansion is None or expansion.matched or expansion.unmatched:
+        expansion = ctx.expansion(node, flag.value)
+        if expansion is None or expansion.names:
             return
         try:
             platform = parse_platform(expansion.value)

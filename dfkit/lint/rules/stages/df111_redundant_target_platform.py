@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Edit, Finding, Fix, Severity
 from dfkit.lint.rule import FixAvailability, Rule
-from dfkit.lint.rules.stages._common import expand_from
 from dfkit.source import Span
 from dfkit.syntax import ast
 
@@ -58,7 +57,7 @@ class RedundantTargetPlatform(Rule):
         flag = node.flag("platform")
         if flag is None or not flag.value:
             return
-        expansion = expand_from(ctx, flag.value)
+        expansion = ctx.expansion(node, flag.value)
         if expansion is None or expansion.matched != {TARGETPLATFORM} or expansion.unmatched:
             return
         if expansion.value != ctx.semantics.global_env.get(TARGETPLATFORM):

@@ -8,7 +8,6 @@ from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Finding, Severity
 from dfkit.lint.rule import Rule
 from dfkit.lint.rules._issues import semantic_issues
-from dfkit.lint.rules.stages._common import global_args_fail
 
 
 class InvalidDefaultArgInFrom(Rule):
@@ -49,6 +48,4 @@ class InvalidDefaultArgInFrom(Rule):
     aliases = ("InvalidDefaultArgInFrom",)
 
     def finish(self, ctx: RuleContext) -> Iterator[Finding]:
-        if global_args_fail(ctx):
-            return iter(())  # BuildKit gives up on this check too
         return semantic_issues(self, ctx, frozenset({"invalid-default-arg-in-from"}))

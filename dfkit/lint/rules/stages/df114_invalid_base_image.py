@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Finding, Severity
 from dfkit.lint.rule import Rule
-from dfkit.lint.rules.stages._common import global_args_fail, knowable
-from dfkit.source import Span
 from dfkit.syntax.text import go_lower
 
 CODES = frozenset({"blank-base-name", "invalid-base-reference", "blank-platform", "invalid-platform"})
@@ -21,8 +19,9 @@ class InvalidBaseImage(Rule):
     a platform BuildKit knows.
 
     A value that depends on an `ARG` without a default is left to DF113 (or to DF112 if
-    the `ARG` is not declared at all): the build may well get it from `--build-arg`. When
-    a global `ARG` cannot be expanded, the build stops there (DF011) and nothing is said.
+    the `ARG` is not declared at all): the build may well get it from `--build-arg`. A
+    value that depends on a global `ARG` whose default cannot be expanded is left to
+    DF011: the build stops at that `ARG`.
 
     ## Why is this bad?
     The build fails at this stage: `base name (…) should not be blank`,
@@ -57,21 +56,9 @@ class InvalidBaseImage(Rule):
     message = "{detail}"
 
     def finish(self, ctx: RuleContext) -> Iterator[Finding]:
-        if global_args_fail(ctx):
-            return  # the build stops at that ARG (DF011)
-        words: dict[Span, str] = {}  # the FROM words (image, platform) by span
-        for stage in ctx.semantics.stages:
-            if stage.node.image is not None:
-                words[stage.node.image.span] = stage.node.image.value
-            flag = stage.node.flag("platform")
-            if flag is not None and flag.value is not None:
-                words[flag.span] = flag.value
         names = {stage.name: stage.index for stage in ctx.semantics.stages if stage.name}
         for issue in ctx.semantics.issues:
             if issue.code not in CODES or issue.span is None:
-                continue
-            text = words.get(issue.span)
-            if text is not None and not knowable(ctx, text):
                 continue
             note = None
             if issue.code == "invalid-base-reference" and issue.stage is not None:

@@ -1,8 +1,7 @@
-"""What the variables rules share: certain expansions, spans inside words, label schemas.
+"""What the variables rules share: spans inside words, label schemas, value formats.
 
-A rule that judges a value must judge what the builder will see, and must keep quiet
-when that depends on something the file does not say (an ARG without a value, a name
-the opaque base image may define, an ONBUILD trigger that runs in some other build).
+A rule that judges a value must judge what the builder will see (`RuleContext.known_value`),
+and must keep quiet when that depends on something the file does not say.
 """
 
 from __future__ import annotations
@@ -18,43 +17,9 @@ from dfkit.lint.config import LabelType
 from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Finding
 from dfkit.lint.rule import Rule, RuleOptions
-from dfkit.semantics import ExpansionError
-from dfkit.semantics.expand import Expansion, process
 from dfkit.semantics.model import PairsX
 from dfkit.source import Span
 from dfkit.syntax import ast
-
-# -- expansion -------------------------------------------------------------------------
-
-
-def expansion(ctx: RuleContext, node: ast.Instruction, word: ast.Word) -> Expansion | None:
-    """`word` expanded against the environment before `node` ({} inside ONBUILD)."""
-    step = None if ctx.in_onbuild else ctx.step_of(node)
-    try:
-        return process(word.value, step.env if step else {}, escape=ctx.dockerfile.escape)
-    except ExpansionError:
-        return None
-
-
-def certain_value(ctx: RuleContext, node: ast.Instruction, word: ast.Word) -> str | None:
-    """`word` as the builder expands it, or None when a variable could change it.
-
-    Uncertain: any variable inside ONBUILD (the trigger runs in another build), a name
-    the base image may define, a declared ARG without a value (a --build-arg sets it).
-    A name that is simply undefined expands to "" and is certain (undefined-var says so).
-    """
-    result = expansion(ctx, node, word)
-    if result is None:
-        return None
-    names = result.matched | result.unmatched
-    if not names:
-        return result.value
-    step = None if ctx.in_onbuild else ctx.step_of(node)
-    if step is None or names & step.uncertain:
-        return None
-    unset = {binding.name for binding in step.args if binding.value is None}
-    return None if result.unmatched & unset else result.value
-
 
 # -- spans inside words ------------------------------------------------------------------
 
@@ -87,7 +52,8 @@ def arg_name_span(ctx: RuleContext, span: Span, name: str) -> Span:
 
 
 def references(text: str, name: str) -> bool:
-    """Does `text` mention `$name` or `${name…` (a conservative test: quotes ignored)?"""
+    """Does shell text (a RUN, which the builder does not expand) mention `$name` or
+    `${name…`? A conservative test: quotes and escapes are ignored."""
     return re.search(rf"\$\{{?{re.escape(name)}(?![A-Za-z0-9_])", text) is not None
 
 
@@ -101,11 +67,12 @@ class LabelSchemaOptions(RuleOptions):
 
 
 def label_pairs(ctx: RuleContext, node: ast.Label) -> Iterator[tuple[ast.KeyValue, str, str | None]]:
-    """Each pair with its certain key (pairs whose key is uncertain are skipped) and value."""
+    """Each pair with its key and value as a build sees them (pairs whose key a lint cannot
+    know are skipped; a value it cannot know is None)."""
     for pair in node.pairs:
-        key = certain_value(ctx, node, pair.key)
+        key = ctx.known_value(node, pair.key.value)
         if key is not None:
-            yield pair, key, certain_value(ctx, node, pair.value)
+            yield pair, key, ctx.known_value(node, pair.value.value)
 
 
 def value_span(pair: ast.KeyValue) -> Span:

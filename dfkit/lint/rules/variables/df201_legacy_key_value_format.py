@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Edit, Finding, Fix, Severity
 from dfkit.lint.rule import FixAvailability, Rule
-from dfkit.lint.rules.variables._common import expansion
 from dfkit.source import Span
 from dfkit.syntax import ast, parse
 
@@ -107,5 +106,5 @@ class LegacyKeyValueFormat(Rule):
         new_pair = new.pairs[0]
         if new_pair.key.value != pair.key.value or new_pair.value.value != wanted:
             return False
-        before, after = expansion(ctx, node, pair.value), expansion(ctx, node, new_pair.value)
+        before, after = ctx.expansion(node, pair.value.value), ctx.expansion(node, new_pair.value.value)
         return before is not None and after is not None and before.value == after.value

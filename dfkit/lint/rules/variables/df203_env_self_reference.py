@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Finding, Severity
 from dfkit.lint.rule import Rule
-from dfkit.lint.rules.variables._common import expansion, reference_span
+from dfkit.lint.rules.variables._common import reference_span
 from dfkit.syntax import ast
 
 
@@ -59,12 +59,12 @@ class EnvSelfReference(Rule):
         set_here: set[str] = set()
         for pair in node.pairs:
             for word in (pair.key, pair.value):
-                result = expansion(ctx, node, word)
+                result = ctx.expansion(node, word.value)
                 if result is None:
                     continue
-                for name in sorted((result.matched | result.unmatched) & (set_here - defined)):
+                for name in sorted(result.names & (set_here - defined)):
                     yield self.report(reference_span(ctx, word.span, name), name=name)
-            key = expansion(ctx, node, pair.key)
+            key = ctx.expansion(node, pair.key.value)
             set_here.add(key.value if key is not None else pair.key.value)
 
     @staticmethod

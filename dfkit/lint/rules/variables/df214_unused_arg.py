@@ -9,7 +9,7 @@ from dfkit.lint.findings import Finding, Severity
 from dfkit.lint.rule import Rule
 from dfkit.lint.rules.variables._common import arg_name_span, references
 from dfkit.semantics.analyze import BUILTIN_ARGS
-from dfkit.semantics.model import StageInfo
+from dfkit.semantics.model import StageInfo, Step
 from dfkit.syntax import ast
 
 
@@ -21,9 +21,10 @@ class UnusedArg(Rule):
       stage redeclares. When a stage reads ``$NAME`` without redeclaring it, the finding
       says where: that stage sees nothing;
     - an ``ARG`` in a stage when no later instruction of that stage, or of a stage built
-      on it (``FROM <stage>`` inherits its arguments), mentions ``$NAME`` and no ``RUN``
+      on it (``FROM <stage>`` inherits its arguments), expands ``$NAME`` and no ``RUN``
       follows there. Every ``RUN`` gets the build arguments as environment variables, so
-      a script may read them without naming them in the Dockerfile.
+      a script may read them without naming them in the Dockerfile; ``CMD``,
+      ``ENTRYPOINT`` and ``HEALTHCHECK`` run in the container, which has none of them.
 
     Arguments BuildKit reads itself (``BUILDKIT_SBOM_SCAN_STAGE``, ``SOURCE_DATE_EPOCH``…)
     are never reported.
@@ -81,38 +82,41 @@ class UnusedArg(Rule):
     @staticmethod
     def _first_reader(ctx: RuleContext, name: str) -> ast.Instruction | None:
         for stage in ctx.semantics.stages:
-            for node in stage.instructions:
+            for step in _own_steps(stage):
+                node = step.node
                 if isinstance(node, ast.Arg) and any(d.name == name for d in node.declarations):
                     break  # from here on the stage sees it
-                if references(ctx.text(node.span), name):
+                # A RUN's shell reads the variable itself, where the builder expands nothing.
+                if name in step.names or (isinstance(node, ast.Run) and references(ctx.text(node.span), name)):
                     return node
         return None
 
     def _stage_args(self, ctx: RuleContext, stage: StageInfo) -> Iterator[Finding]:
-        nodes = stage.instructions
-        for index, node in enumerate(nodes):
+        steps = _own_steps(stage)
+        for index, step in enumerate(steps):
+            node = step.node
             if not isinstance(node, ast.Arg):
                 continue
             declarations = node.declarations
             for position, decl in enumerate(declarations):
                 if decl.name in BUILTIN_ARGS:
                     continue
-                later_words = "".join(d.word.value for d in declarations[position + 1 :])
-                if references(later_words, decl.name) or self._seen(ctx, decl.name, nodes[index + 1 :], stage):
+                defaults = (d.default for d in declarations[position + 1 :] if d.default is not None)
+                read_here = any(decl.name in _names(ctx, node, default) for default in defaults)
+                if read_here or self._seen(ctx, decl.name, steps[index + 1 :], stage):
                     continue
                 why = f"nothing after it in stage `{stage.display_name}` or in a stage built on it reads it"
                 yield self.report(arg_name_span(ctx, decl.word.span, decl.name), what="ARG", name=decl.name, why=why)
 
-    def _seen(self, ctx: RuleContext, name: str, later: Sequence[ast.Instruction], stage: StageInfo) -> bool:
-        """Does a later instruction, or any instruction of a descendant stage, see `name`?"""
+    def _seen(self, ctx: RuleContext, name: str, later: Sequence[Step], stage: StageInfo) -> bool:
+        """Does a later step, or any step of a descendant stage, see `name`?"""
         pending = [later]
-        pending += [child.instructions for child in self._descendants(ctx, stage)]
-        for nodes in pending:
-            for node in nodes:
-                if isinstance(node, ast.Run) or references(ctx.text(node.span), name):
-                    return True
+        pending += [child.steps for child in self._descendants(ctx, stage)]
+        for steps in pending:
+            for step in steps:
+                node = step.node
                 trigger = node.trigger if isinstance(node, ast.OnBuild) else None
-                if isinstance(trigger, ast.Run):
+                if name in step.names or isinstance(node, ast.Run) or isinstance(trigger, ast.Run):
                     return True
         return False
 
@@ -127,3 +131,14 @@ class UnusedArg(Rule):
                 found.append(other)
                 parents.add(other.index)
         return found
+
+
+def _own_steps(stage: StageInfo) -> list[Step]:
+    """The stage's steps for its own instructions (not the ONBUILD triggers of its base)."""
+    return [step for step in stage.steps if step.onbuild_from is None]
+
+
+def _names(ctx: RuleContext, node: ast.Instruction, text: str) -> frozenset[str]:
+    """The variables `text` looks up where `node` runs."""
+    result = ctx.expansion(node, text)
+    return result.names if result is not None else frozenset()

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Edit, Finding, Fix, Severity
 from dfkit.lint.rule import FixAvailability, Rule
-from dfkit.lint.rules.variables._common import certain_value
 from dfkit.source import Span
 from dfkit.syntax import ast
 
@@ -59,7 +58,7 @@ class DuplicateKey(Rule):
     def check(self, node: ast.Instruction, ctx: RuleContext) -> Iterator[Finding]:
         assert isinstance(node, (ast.Env, ast.Label))
         pairs = node.pairs
-        keys = [certain_value(ctx, node, pair.key) for pair in pairs]
+        keys = [ctx.known_value(node, pair.key.value) for pair in pairs]
         for index, (pair, key) in enumerate(zip(pairs, keys)):
             if key is None or key not in keys[index + 1 :]:
                 continue

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dfkit.lint.context import RuleContext
 from dfkit.lint.findings import Edit, Finding, Fix, Severity
 from dfkit.lint.rule import FixAvailability, Rule
-from dfkit.lint.rules.variables._common import certain_value, expansion
 from dfkit.semantics.model import DEFAULT_PATH
 from dfkit.syntax import ast
 
@@ -68,12 +67,12 @@ class PathOverwritten(Rule):
     def check(self, node: ast.Instruction, ctx: RuleContext) -> Iterator[Finding]:
         assert isinstance(node, ast.Env)
         for pair in node.pairs:
-            if certain_value(ctx, node, pair.key) != "PATH":
+            if ctx.known_value(node, pair.key.value) != "PATH":
                 continue
-            looked_up = expansion(ctx, node, pair.value)
-            value = certain_value(ctx, node, pair.value)
-            if looked_up is None or "PATH" in looked_up.matched | looked_up.unmatched or value is None:
+            result = ctx.expansion(node, pair.value.value)
+            if result is None or "PATH" in result.names or not ctx.knows(node, result):
                 continue
+            value = result.value
             if _WINDOWS.search(value):
                 continue
             dropped = self._dropped(ctx, node, _directories(value))
