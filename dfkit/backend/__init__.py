@@ -1,0 +1,1 @@
+"""Build backends: real builds of a plan, today through the buildah CLI (`buildah.py`)."""
