@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -114,6 +115,22 @@ class DockerIgnore:
         return cls(patterns)
 
     @classmethod
+    def from_patterns(cls, patterns: Iterable[str]) -> "DockerIgnore":
+        """Patterns given one by one (`COPY --exclude`), as patternmatcher.New takes them:
+        trimmed, cleaned, then a leading `!` re-includes; no `#` comments, no anchoring."""
+        compiled = []
+        for number, raw in enumerate(patterns, 1):
+            line = go_trim_space(raw)
+            if not line:
+                continue
+            line = clean(line)
+            exclusion = line.startswith("!")
+            if exclusion:
+                line = line[1:]
+            compiled.append(Pattern(line, exclusion, _compile(line), number))
+        return cls(compiled)
+
+    @classmethod
     def empty(cls) -> "DockerIgnore":
         return cls([])
 
@@ -210,38 +227,62 @@ class BuildContext:
 
     def glob(self, pattern: str) -> list[str]:
         """Context paths a COPY source with wildcards selects (Go `filepath.Match` per element)."""
-        regex = _compile_glob(pattern)
+        regex = compile_glob(pattern)
         if regex is None:
             return []
         return [path for path in self.files if regex.match(path)]
 
 
-def _compile_glob(pattern: str) -> re.Pattern[str] | None:
-    """`filepath.Match`: `*` and `?` stay inside one path element."""
+def compile_glob(pattern: str) -> re.Pattern[str] | None:
+    """Go's `filepath.Match` as a regex, None where Go reports `ErrBadPattern`.
+
+    `*` and `?` never match `/`; a class is one character, `/` included (Go's quirk);
+    `^` negates a class; `\\` escapes, also inside a class; `lo-hi` ranges.
+    """
     out = []
     i, n = 0, len(pattern)
     while i < n:
         ch = pattern[i]
+        i += 1
         if ch == "*":
             out.append("[^/]*")
         elif ch == "?":
             out.append("[^/]")
-        elif ch == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
+        elif ch == "\\":
+            if i == n:
                 return None
-            body = pattern[i + 1 : end]
-            if body.startswith("^"):
-                body = "^" + body[1:]
-            out.append("[" + body.replace("\\", "\\\\") + "]")
-            i = end
-        elif ch == "\\" and i + 1 < n:
-            i += 1
             out.append(re.escape(pattern[i]))
+            i += 1
+        elif ch == "[":
+            negated = i < n and pattern[i] == "^"
+            i += negated
+            ranges: list[str] = []
+            while not (i < n and pattern[i] == "]" and ranges):
+                lo, i = _class_char(pattern, i)
+                hi = lo
+                if lo is not None and pattern[i] == "-":
+                    hi, i = _class_char(pattern, i + 1)
+                if lo is None or hi is None:
+                    return None
+                # Go's empty range (lo > hi) matches nothing; Python would reject it.
+                ranges.append("" if lo > hi else f"{re.escape(lo)}-{re.escape(hi)}")
+            i += 1
+            body = "".join(ranges)
+            if negated:
+                out.append(f"[^{body}]" if body else ".")
+            else:
+                out.append(f"[{body}]" if body else "(?!)")
         else:
             out.append(re.escape(ch))
+    return re.compile("".join(out) + r"\Z", re.DOTALL)
+
+
+def _class_char(pattern: str, i: int) -> tuple[str | None, int]:
+    """Go's `getEsc`: one (possibly escaped) class character, which must not end the pattern."""
+    if i >= len(pattern) or pattern[i] in "-]":
+        return None, i
+    if pattern[i] == "\\":
         i += 1
-    try:
-        return re.compile("".join(out) + r"\Z")
-    except re.error:
-        return None
+    if i + 1 >= len(pattern):
+        return None, i
+    return pattern[i], i + 1

@@ -1,0 +1,1 @@
+"""The build loop simulation: Dockerfile -> layer graph (pydantic IR), and context hashing."""
