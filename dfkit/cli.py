@@ -51,6 +51,12 @@ def _rule_command(args: argparse.Namespace) -> int:
     return show_rule(args)
 
 
+def _plan_command(args: argparse.Namespace) -> int:
+    from dfkit.commands.plan import run
+
+    return run(args)
+
+
 def _config_command(args: argparse.Namespace) -> int:
     from dfkit.commands.config import run
 
@@ -100,6 +106,29 @@ def _add_lint(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
     lint.add_argument("--jobs", "-j", type=_positive_int, metavar="N", help="parallel workers (default: CPU count)")
     lint.add_argument("--no-cache", action="store_true", help="do not read or write .dfkit_cache/")
     lint.set_defaults(func=_lint_command)
+
+    plan = commands.add_parser(
+        "plan",
+        help="simulate a build: its steps, layers, cache keys and the final image",
+        description=(
+            "Simulate the build of a Dockerfile as the builder runs it (start a container, run one instruction, "
+            "commit it) and print the plan: stages, steps, which commit a layer, cache keys, the final image "
+            "config and history. Exit 2 where the build itself would fail."
+        ),
+    )
+    plan.add_argument("file", metavar="FILE", help="the Dockerfile (- for standard input)")
+    plan.add_argument("--context", metavar="DIR", help="the build context (COPY/ADD sources are digested from it)")
+    plan.add_argument("--target", metavar="STAGE", help="the stage to build (default: the last)")
+    plan.add_argument("--build-arg", action="append", metavar="NAME[=VALUE]", help="a build argument")
+    plan.add_argument("--platform", metavar="OS/ARCH", help="the target platform (default: linux/amd64)")
+    plan.add_argument(
+        "--builder", choices=("buildkit", "classic", "buildah"), default="buildkit",
+        help="whose image to predict: buildkit (docker build), classic (DOCKER_BUILDKIT=0) or buildah/podman",
+    )
+    plan.add_argument("--changed", action="append", metavar="PATH", help="a context path that changed: what it rebuilds")
+    plan.add_argument("--format", choices=("tree", "json", "dot", "mermaid"), help="default: tree on a terminal, json otherwise")
+    plan.add_argument("-o", "--output-file", metavar="FILE", help="write the plan to FILE (atomically)")
+    plan.set_defaults(func=_plan_command)
 
     rules = commands.add_parser("rules", help="list every rule", description="List every rule dfkit has.")
     rules.add_argument("--format", choices=("text", "json"), default="text")
@@ -159,7 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lint(commands)
 
     schema = commands.add_parser("schema", help="print the JSON schema of dfkit's JSON output")
-    schema.add_argument("name", choices=("ast",), help="ast: the output of `dfkit parse --format json`")
+    schema.add_argument(
+        "name", choices=("ast", "plan"), help="ast: `dfkit parse --format json`; plan: `dfkit plan --format json`"
+    )
     schema.set_defaults(func=_schema_command)
     return parser
 

@@ -22,6 +22,7 @@ from dfkit.errors import DfkitError
 from dfkit.inputs import check_not_binary, read_bytes
 from dfkit.lint import cache as cache_mod
 from dfkit.lint.discovery import config_for, dockerfiles_in
+from dfkit.outputs import write_atomically
 from dfkit.report.records import RANK, FileReport, Record
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -486,26 +487,9 @@ def _fails(report: FileReport, args: argparse.Namespace) -> bool:
 
 def write_output(outcome: Outcome, fmt: str, args: argparse.Namespace, stream: TextIO) -> None:
     if args.output_file:
-        _write_atomically(Path(args.output_file), lambda out: _render(outcome, fmt, args, out))
+        write_atomically(Path(args.output_file), lambda out: _render(outcome, fmt, args, out))
     else:
         _render(outcome, fmt, args, stream)
-
-
-def _write_atomically(path: Path, render: Any) -> None:
-    import tempfile
-
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise DfkitError(f"cannot write: {error.strerror or error}", path=str(path)) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            render(out)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _render(outcome: Outcome, fmt: str, args: argparse.Namespace, out: TextIO) -> None:

@@ -12,6 +12,10 @@ def run(args: argparse.Namespace) -> int:
         from dfkit.syntax.jsonview import schema
 
         document = schema()
+    elif args.name == "plan":
+        from dfkit.plan.model import BuildPlan
+
+        document = BuildPlan.model_json_schema(mode="serialization")
     else:  # pragma: no cover - argparse restricts the choices
         raise AssertionError(args.name)
     document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **document}

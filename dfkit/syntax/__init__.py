@@ -202,3 +202,19 @@ def _without_final_newline(text: str, start: int, end: int) -> int:
         if end > start and text[end - 1] == "\r":
             end -= 1
     return end
+
+
+def original_lines(dockerfile: ast.Dockerfile) -> dict[int, str]:
+    """BuildKit's `Node.Original` of every instruction, by the instruction's start offset:
+    the logical line (continuations joined, comment lines dropped), which builders such
+    as buildah write into an image's history."""
+    by_start = {node.span.start: node for node in dockerfile.instructions}
+    scanner = Scanner(dockerfile.text)
+    out: dict[int, str] = {}
+    while (line := scanner.next_instruction()) is not None:
+        out[line.start] = line.text
+        node = by_start.get(line.start)
+        target = getattr(node, "trigger", None) or node
+        for heredoc in getattr(target, "heredocs", ()):
+            scanner.read_heredoc(heredoc.name, heredoc.chomp)  # step over the body, as parse did
+    return {start: text for start, text in out.items() if start in by_start}
