@@ -126,6 +126,10 @@ def _add_lint(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
         help="whose image to predict: buildkit (docker build), classic (DOCKER_BUILDKIT=0) or buildah/podman",
     )
     plan.add_argument("--changed", action="append", metavar="PATH", help="a context path that changed: what it rebuilds")
+    plan.add_argument(
+        "--compare-builders", action="store_true",
+        help="show where BuildKit, the classic builder and buildah would make different images, and why",
+    )
     plan.add_argument("--format", choices=("tree", "json", "dot", "mermaid"), help="default: tree on a terminal, json otherwise")
     plan.add_argument("-o", "--output-file", metavar="FILE", help="write the plan to FILE (atomically)")
     plan.set_defaults(func=_plan_command)

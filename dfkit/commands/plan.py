@@ -52,9 +52,7 @@ def run(args: argparse.Namespace) -> int:
         digester = ContextHasher(context)
     elif args.changed:
         raise DfkitError("--changed needs --context: changes are traced through the context's files", path="dfkit plan")
-    result = plan(
-        dockerfile,
-        builder=args.builder,
+    options = dict(
         target=args.target,
         build_args=build_args_of(args.build_arg),
         platform=args.platform,
@@ -62,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
         digester=digester,
         changed=args.changed or (),
     )
+    if args.compare_builders:
+        return _compare(name, dockerfile, options, args)
+    result = plan(dockerfile, builder=args.builder, **options)  # type: ignore[arg-type]
     if digester is not None:
         digester.save()
     for issue in result.issues:
@@ -90,3 +91,27 @@ def run(args: argparse.Namespace) -> int:
     else:
         render(sys.stdout)
     return 0 if result.ok else 2
+
+
+def _compare(name: str, dockerfile: object, options: dict[str, object], args: argparse.Namespace) -> int:
+    from dfkit.plan.compare import compare, render_text
+    from dfkit.plan.planner import plan
+
+    plans = {builder: plan(dockerfile, builder=builder, **options) for builder in ("buildkit", "classic", "buildah")}  # type: ignore[arg-type]
+    first = plans["buildkit"]
+    for issue in first.issues:
+        where = f"{name}:{issue.line}:{issue.column}" if issue.line is not None else name
+        print(f"{where}: {issue.severity}: {issue.message}", file=sys.stderr)
+    differences = compare(plans)
+
+    def render(out: TextIO) -> None:
+        if args.format == "json":
+            out.write(json.dumps([d.as_json() for d in differences], indent=2, ensure_ascii=False) + "\n")
+        else:
+            out.write(render_text(name, differences))
+
+    if args.output_file:
+        write_atomically(Path(args.output_file), render)
+    else:
+        render(sys.stdout)
+    return 0 if first.ok else 2

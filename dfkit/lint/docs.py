@@ -46,6 +46,8 @@ def metadata_lines(rule: type[Rule]) -> list[str]:
     lines.append(f"- **Same check in**: {'; '.join(aliases) if aliases else 'no other tool'}")
     if rule.needs_context:
         lines.append("- **Needs**: a build context (`--context DIR` or a `.dockerignore` beside the Dockerfile)")
+    if rule.builders:
+        lines.append(f"- **Builders**: only {', '.join(rule.builders)} (select one with `--builder` or `builder` in config)")
     if rule.needs_registry:
         lines.append("- **Needs**: a registry; dfkit never guesses, so this rule is reported as not evaluable")
     if rule.Options.model_fields:

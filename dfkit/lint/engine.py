@@ -48,7 +48,10 @@ class Linter:
         self.options = options or LintOptions(builder=self.config.settings.builder)
         self.use_pragmas = pragmas
         self.enabled = self.config.enabled_codes(select=select, ignore=ignore, extend_select=extend_select)
-        self.rules: list[Rule] = [cls() for cls in all_rules() if cls.code in self.enabled]
+        builder = self.options.builder
+        self.rules: list[Rule] = [
+            cls() for cls in all_rules() if cls.code in self.enabled and (not cls.builders or builder in cls.builders)
+        ]
         self.by_type: dict[type, list[Rule]] = defaultdict(list)
         self.finishers: list[Rule] = []
         for rule in self.rules:

@@ -97,6 +97,9 @@ class Rule:
     default_enabled: ClassVar[bool] = True
     needs_context: ClassVar[bool] = False  # only meaningful with --context
     needs_registry: ClassVar[bool] = False  # needs a base image's config: never guessed, not run
+    # The builders whose behaviour makes this a problem (empty: every builder). The rule
+    # runs only when the selected builder (--builder, `builder` in config) is one of them.
+    builders: ClassVar[tuple[str, ...]] = ()
     Options: ClassVar[type[RuleOptions]] = RuleOptions
     # What the documentation examples need to run (options, context, build args), in the
     # same shape as a case of the rule's case file.

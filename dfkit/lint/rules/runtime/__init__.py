@@ -16,6 +16,9 @@ from dfkit.lint.rules.runtime.df511_invalid_stopsignal import InvalidStopsignal
 from dfkit.lint.rules.runtime.df512_entrypoint_shell_form_ignores_cmd import EntrypointShellFormIgnoresCmd
 from dfkit.lint.rules.runtime.df513_multiple_entrypoint_instructions import MultipleEntrypointInstructions
 from dfkit.lint.rules.runtime.df514_multiple_healthcheck_instructions import MultipleHealthcheckInstructions
+from dfkit.lint.rules.runtime.df515_volume_write_discarded import VolumeWriteDiscarded
+from dfkit.lint.rules.runtime.df516_shell_form_ignores_shell import ShellFormIgnoresShell
+from dfkit.lint.rules.runtime.df517_expose_kept_as_written import ExposeKeptAsWritten
 
 RULES: tuple = (
     JsonArgsRecommended,
@@ -32,4 +35,7 @@ RULES: tuple = (
     EntrypointShellFormIgnoresCmd,
     MultipleEntrypointInstructions,
     MultipleHealthcheckInstructions,
+    VolumeWriteDiscarded,
+    ShellFormIgnoresShell,
+    ExposeKeptAsWritten,
 )
