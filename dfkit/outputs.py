@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -13,6 +12,8 @@ from dfkit.errors import DfkitError
 
 def write_atomically(path: Path, render: Callable[[TextIO], None]) -> None:
     """Render into a temporary file beside `path`, then rename it into place."""
+    import tempfile
+
     directory = path.parent if str(path.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")

@@ -10,7 +10,6 @@ of forked workers that inherit the warmed-up parser.
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
 from collections.abc import Sequence
@@ -424,6 +423,8 @@ def _start_methods() -> list[str]:
 
 
 def _diff(name: str, before: str, after: str) -> str:
+    import difflib
+
     lines = difflib.unified_diff(
         before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=f"a/{name}", tofile=f"b/{name}"
     )

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +72,8 @@ class ResultCache:
 
     def store(self, key: str, entry: dict[str, Any]) -> None:
         """Write atomically; a cache that cannot be written is silently skipped."""
+        import tempfile
+
         path = self._path(key)
         try:
             if not self.root.is_dir():

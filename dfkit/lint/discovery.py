@@ -6,9 +6,7 @@ module before deciding whether the parser and the rules need importing at all.
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +21,8 @@ CONFIG_NAMES = (".dfkit.toml", "pyproject.toml")
 
 
 def is_dockerfile_name(name: str) -> bool:
+    import fnmatch
+
     if name.endswith(".dockerignore"):
         return False  # Dockerfile.dockerignore is an ignore file, not a Dockerfile
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in DOCKERFILE_PATTERNS)
@@ -64,6 +64,7 @@ def _has_dfkit_table(pyproject: Path) -> bool:
         return False
     if b"dfkit" not in data:
         return False  # most pyproject.toml files: no need to parse them
+    import tomllib
     try:
         return "dfkit" in tomllib.loads(data.decode("utf-8")).get("tool", {})
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
