@@ -8,7 +8,9 @@
    core) against dfkit's first digest of `COPY . /` (thread pool, empty stat cache) and a
    re-plan (a new `ContextHasher`, stat cache loaded from disk, no file content read).
    Targets: the first digest within sha256sum's time; the re-plan >= 10x faster than the
-   first. Files are in the page cache for every run (they were just written), so the
+   first. Also timed: a re-plan that lists the entries too (as `dfkit plan` does), and one
+   after a file was rewritten (the slow path: every path listed and digested again, that
+   file read). Files are in the page cache for every run (they were just written), so the
    numbers compare hashing, not the disk.
 2. Corpus planning: `bench_corpus_planning`, written by the planner's author.
 
@@ -106,8 +108,17 @@ def bench_context_hashing(args: argparse.Namespace) -> None:
         context = BuildContext.open(root)
         firsts: list[Timing] = []
         replans: list[Timing] = []
+        listings: list[Timing] = []
+        changes: list[Timing] = []
         saves: list[Timing] = []
         sums: list[Timing] = []
+
+        def replan(cache: Path, *, listed: bool = False) -> None:
+            selections = ContextHasher(context, cache_dir=cache).digest(["."]).selections
+            if listed:
+                for selection in selections:
+                    selection.entries  # noqa: B018 - listed on first use
+
         for run in range(args.repeat):
             cache = Path(temporary) / f"cache{run}"
             sums.append(timed(lambda: sha256sum(root)))
@@ -115,18 +126,29 @@ def bench_context_hashing(args: argparse.Namespace) -> None:
             firsts.append(timed(lambda: hasher.digest(["."])))
             saves.append(timed(hasher.save))
             expected = hasher.digest(["."]).digest
-            replans.append(timed(lambda: ContextHasher(context, cache_dir=cache).digest(["."])))
+            replans.append(timed(lambda: replan(cache)))
+            listings.append(timed(lambda: replan(cache, listed=True)))
             assert ContextHasher(context, cache_dir=cache).digest(["."]).digest == expected
-        sha, first, save, replan = (median(t) for t in (sums, firsts, saves, replans))
+        # Last, as the rewritten file stays too fresh to cache for a while.
+        changed = next(path for path in sorted(root.rglob("*.bin")) if path.stat().st_size > 0)
+        data = changed.read_bytes()
+        for run in range(args.repeat):
+            changed.write_bytes(bytes([run]) + data[1:])  # same size: ctime and mtime tell
+            changes.append(timed(lambda: replan(cache)))
+        sha, first, save, again, listing, change = (
+            median(t) for t in (sums, firsts, saves, replans, listings, changes)
+        )
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"  {cpus} CPUs, load {load:.1f}, median of {args.repeat}    wall s     CPU s")
         print(f"  sha256sum (1 core)          {sha.wall:8.2f}  {sha.cpu:8.2f}")
         print(f"  dfkit first digest          {first.wall:8.2f}  {first.cpu:8.2f}")
         print(f"  dfkit save stat cache       {save.wall:8.2f}  {save.cpu:8.2f}")
-        print(f"  dfkit re-plan (stat cache)  {replan.wall:8.2f}  {replan.cpu:8.2f}")
+        print(f"  dfkit re-plan (stat cache)  {again.wall:8.2f}  {again.cpu:8.2f}")
+        print(f"    + entries listed          {listing.wall:8.2f}  {listing.cpu:8.2f}")
+        print(f"    one file rewritten        {change.wall:8.2f}  {change.cpu:8.2f}")
         print(f"  first / sha256sum           {first.wall / sha.wall:8.2f}  {first.cpu / sha.cpu:8.2f}")
-        print(f"  first / re-plan             {first.wall / replan.wall:7.1f}x  {first.cpu / replan.cpu:7.1f}x")
+        print(f"  first / re-plan             {first.wall / again.wall:7.1f}x  {first.cpu / again.cpu:7.1f}x")
 
 
 def bench_corpus_planning(args: argparse.Namespace) -> None:

@@ -43,23 +43,32 @@ directory, and a hasher on an unchanged context reads no file content at all. As
 git's racy-clean rule, a file changed less than `RACY_NS` before it was read is hashed
 but not cached: a later write within the same timestamp tick would leave its stat as
 it was.
+
+A re-plan still lstats every path a source selects (at 50,000 files, most of its time),
+but need not do much more. Selecting a source hashes all the file system showed on the
+way (each listing's names and lstats, each lstat and link read while resolving) into a
+fingerprint; the cache keeps each source's last fingerprint with its digest and entries.
+The same fingerprint means the same selection: the digest is taken as it is, the entries
+are read only if someone asks for them. As with files, a source is cached only when
+every path it selects is settled.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
-import json
+import marshal
 import os
 import re
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
-from operator import itemgetter
+from dataclasses import dataclass, field
+from functools import partial
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -73,7 +82,7 @@ Missing = Literal["not-found", "no-match"]
 CHUNK = 1 << 20
 RACY_NS = 2_000_000_000  # coarser than any timestamp tick dfkit expects (FAT: 2 s)
 MAX_LINKS = 255  # BuildKit's maxSymlinkLimit
-FORMAT = 1  # of the stat cache file; bump when its layout changes
+FORMAT = 2  # of the stat cache file; bump when its layout changes
 _BATCH_BYTES = 4 << 20  # small files go to the pool in batches: one task costs ~10 µs
 _BATCH_FILES = 256
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
@@ -82,10 +91,44 @@ _EMPTY_HEX = hashlib.sha256().hexdigest()
 _NEVER = re.compile("(?!)").match
 _now_ns = time.time_ns
 _path_of = itemgetter(0)
+_name_of = attrgetter("name")
+_stat_key = attrgetter("st_size", "st_mtime_ns", "st_ino", "st_ctime_ns")  # what a record vouches by
+_seen_key = attrgetter("st_mode", "st_size", "st_mtime_ns", "st_ino", "st_ctime_ns")  # what a fingerprint takes
 _fadvise = getattr(os, "posix_fadvise", None)  # Linux: read ahead harder on large files
 
 # (context path, name under the destination, lstat)
 _Raw = tuple[str, str, os.stat_result]
+# (size, mtime_ns, inode, ctime_ns, hex digest): a stat cache record
+_Record = tuple[int, int, int, int, str]
+# (source, follow_symlinks, excludes): what a cached fingerprint, digest and entries belong to
+_Key = tuple[str, bool, tuple[str, ...]]
+# (fingerprint, entries): a source's entries as the cache keeps them
+_Listed = tuple[bytes, tuple[tuple[object, ...], ...]]
+
+
+class _Held(NamedTuple):
+    """An excluded directory walked for what exceptions bring back, and the excluded
+    directories above it: listed once something below it is."""
+
+    raw: _Raw
+    parent: _Held | None
+
+
+class _Walked(NamedTuple):
+    """A directory a walk entered, the decisions that led there, and what it holds."""
+
+    directory: str
+    name: str  # relative to where the walk started
+    ignored: int
+    excluded: int
+    held: _Held | None
+    names: list[str]
+    stats: list[os.stat_result]
+
+
+class _Root(NamedTuple):
+    raw: _Raw  # the source or wildcard match itself
+    walked: list[_Walked]  # the directories below it; none for a file
 
 
 class _Collected(NamedTuple):
@@ -93,7 +136,9 @@ class _Collected(NamedTuple):
     path: str
     wildcard: bool
     missing: Missing | None
-    roots: list[list[_Raw]]  # one per source or wildcard match, in BuildKit's order
+    roots: list[_Root]  # one per source or wildcard match, in BuildKit's order
+    exclude: _Rules | None
+    fingerprint: bytes  # of everything the file system showed while selecting
 
 
 class Entry(NamedTuple):
@@ -108,14 +153,35 @@ class Entry(NamedTuple):
     digest: str  # "" for a directory
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Selection:
     source: str  # as written
     path: str  # cleaned and rooted at the context ("." for the root)
     wildcard: bool
-    entries: tuple[Entry, ...]
     missing: Missing | None  # "not-found": BuildKit fails the step; "no-match": it copies nothing
     digest: str
+    _entries: tuple[Entry, ...] | Callable[[], tuple[Entry, ...]] = field(repr=False)
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Listed on first use: a re-plan that finds a source unchanged needs only its
+        digest, and 50,000 entries cost half as much again to read back."""
+        listed = self._entries
+        if callable(listed):
+            listed = listed()
+            object.__setattr__(self, "_entries", listed)
+        return listed
+
+    def _fields(self) -> tuple[object, ...]:
+        return self.source, self.path, self.wildcard, self.missing, self.digest
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Selection):
+            return NotImplemented
+        return self._fields() == other._fields() and self.entries == other.entries
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +211,13 @@ class ContextHasher:
         self._ignore = _Rules.of(context.ignore)
         name = hashlib.sha256(os.fsencode(absolute)).hexdigest()[:32]
         self._cache_root = cache_dir if cache_dir is not None else cache_root(None)
-        self._cache_file = self._cache_root / "context" / f"{name}.json"
+        self._cache_file = self._cache_root / "context" / f"{name}.marshal"
         self._absolute = absolute
-        self._records = self._load()  # path -> [size, mtime_ns, ino, ctime_ns, hex digest]
+        self._digests = self._load()
+        # Read from the cache file on first use: a re-plan that finds its sources unchanged
+        # needs neither.
+        self._lists: dict[_Key, _Listed] | None = None
+        self._records: dict[str, _Record] | None = None
         self._unsettled: set[str] = set()  # hashed this run, too fresh (or moving) to cache
         self._seen: set[str] = set()
         self._complete = False  # whether `_seen` holds every file: then `save` drops the rest
@@ -155,6 +225,10 @@ class ContextHasher:
         self._by_inode: dict[tuple[int, ...], tuple[str, bool]] = {}  # hard links are read once
         self._workers = _usable_cpus()
         self._started = 0
+        # What a selection depends on besides what the file system shows on the way.
+        patterns = tuple((p.text, p.exclusion) for p in context.ignore.patterns)
+        self._seed = marshal.dumps((self._root, patterns), 2)
+        self._observed = hashlib.sha256()
 
     def select(self, source: str, *, excludes: Sequence[str] = (), follow_symlinks: bool = True) -> Selection:
         """What one COPY/ADD source selects, digested."""
@@ -168,11 +242,16 @@ class ContextHasher:
         COPY and ADD do (`FollowSymlinks: true`)."""
         self._started = _now_ns()
         exclude = _Rules.of(DockerIgnore.from_patterns(excludes))
+        keys = [(source, follow_symlinks, tuple(excludes)) for source in sources]
         with _gc_paused():
             collected = [self._collect(source, exclude, follow_symlinks) for source in sources]
-            self._hash(raw for each in collected for root in each.roots for raw in root)
-            selections = tuple(self._selection(each) for each in collected)
-            del collected  # freed before the collector is back, not scanned by it
+            known = [self._known(key, each.fingerprint) for key, each in zip(keys, collected)]
+            # Only what the cache does not know unchanged is listed and hashed.
+            raws = [[] if digest is not None else self._raws(each) for each, digest in zip(collected, known)]
+            if any(raws):  # else the records need not even be read
+                self._hash(raw for each in raws for raw in each)
+            selections = tuple(map(self._selection, keys, collected, known, raws))
+            del collected, raws  # freed before the collector is back, not scanned by it
         combined = hashlib.sha256("".join(s.digest + "\n" for s in selections).encode())
         return SourcesDigest(selections, "sha256:" + combined.hexdigest())
 
@@ -180,17 +259,29 @@ class ContextHasher:
         """Write the stat cache, atomically; a cache that cannot be written is skipped."""
         if not self._dirty:
             return
-        records, unsettled = self._records, self._unsettled
+        records, unsettled = self._files(), self._unsettled
         keep = self._seen if self._complete else records.keys()
         files = {path: records[path] for path in keep if path in records and path not in unsettled}
-        payload = {"format": FORMAT, "context": self._absolute, "files": files}
+        digests = self._digests
+        lists = {
+            key: (fingerprint, tuple(map(tuple, entries)))  # marshal takes no NamedTuple
+            for key, (fingerprint, entries) in self._entry_lists().items()
+            if key in digests and digests[key][0] == fingerprint
+        }
+        # The digests, then the entry lists and the records, each of these two marshalled
+        # to bytes first: a reader passes over it in one read.
+        payload = b"".join([
+            marshal.dumps((FORMAT, self._absolute, digests)),
+            marshal.dumps(marshal.dumps(lists)),
+            marshal.dumps(marshal.dumps(files, 2)),  # no back-references: faster both ways here
+        ])
         try:
             if not self._cache_root.is_dir():
                 ResultCache(self._cache_root)._create_root()  # its markers: .gitignore, CACHEDIR.TAG
             self._cache_file.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self._cache_file.parent, prefix=".tmp-")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(payload, out, separators=(",", ":"), ensure_ascii=False)
+            with os.fdopen(handle, "wb") as out:
+                out.write(payload)
             os.replace(temporary, self._cache_file)
         except OSError:
             return
@@ -199,20 +290,27 @@ class ContextHasher:
     # -- selecting ---------------------------------------------------------------------------
 
     def _collect(self, source: str, exclude: _Rules | None, follow: bool) -> _Collected:
+        """What `source` selects, and the fingerprint of what was seen on the way."""
+        self._observed = hashlib.sha256(self._seed)
         path = BuildContext.relative(source)
+        wildcard, missing, roots = self._roots(path, exclude, follow)
+        return _Collected(source, path or ".", wildcard, missing, roots, exclude, self._observed.digest())
+
+    def _roots(
+        self, path: str, exclude: _Rules | None, follow: bool
+    ) -> tuple[bool, Missing | None, list[_Root]]:
+        """Whether `path` has wildcards, what BuildKit would say is missing, and the roots."""
         parts = path.split("/") if path else []
         first = next((i for i, part in enumerate(parts) if _contains_wildcards(part)), None)
         if first is None:
             resolved, st = self._resolve(path, follow)
             root = self._root_selection(path, resolved, st, exclude)
-            if root is None:
-                return _Collected(source, path or ".", False, "not-found", [])
-            return _Collected(source, path or ".", False, None, [root])
+            return (False, "not-found", []) if root is None else (False, None, [root])
         # fsutil walks the fixed prefix: missing, it fails ("lstat ..."); not a directory, it
         # matches nothing.
         base, st = self._resolve("/".join(parts[:first]), follow)
         if st is None or not self._present(base):
-            return _Collected(source, path, True, "not-found", [])
+            return True, "not-found", []
         roots = []
         if stat.S_ISDIR(st.st_mode):
             for match, match_st in self._matches(base, parts[first:]):
@@ -220,17 +318,17 @@ class ContextHasher:
                     resolved, resolved_st = self._resolve(match, follow=True)
                     root = self._root_selection(match, resolved, resolved_st, exclude)
                     if root is None:  # copying it fails: "lstat ...: no such file or directory"
-                        return _Collected(source, path, True, "not-found", [])
+                        return True, "not-found", []
                 else:
                     root = self._root_selection(match, match, match_st, exclude)
                     if root is None:  # not in the context: never matched
                         continue
                 roots.append(root)
-        return _Collected(source, path, True, None if roots else "no-match", roots)
+        return True, None if roots else "no-match", roots
 
     def _root_selection(
         self, named: str, path: str, st: os.stat_result | None, exclude: _Rules | None
-    ) -> list[_Raw] | None:
+    ) -> _Root | None:
         """What one source (or wildcard match) `named`, found at `path`, selects: None when
         the context does not hold it."""
         if st is None:
@@ -239,57 +337,79 @@ class ContextHasher:
         decided = ignore.decide_path(path) if ignore else -1
         ignored = ignore is not None and ignore.excluded(decided)
         if not stat.S_ISDIR(st.st_mode):
-            return None if ignored else [(path, named.rsplit("/", 1)[-1], st)]
+            return None if ignored else _Root((path, named.rsplit("/", 1)[-1], st), [])
         if _prunes(ignore, decided, path):
             return None
-        if not path and exclude is None:
-            self._complete = True
-        below: list[_Raw] = []
-        self._walk(path, decided, exclude, below)
-        if ignored and not below:
+        walked = self._scan(path, decided, exclude)
+        if ignored and not self._below(walked, exclude):
             return None
-        # The canonical order: below a directory, names sort as the paths they end.
-        below.sort(key=_path_of)
-        return [(path or ".", ".", st), *below]
+        return _Root((path or ".", ".", st), walked)
 
-    def _walk(self, top: str, decided: int, exclude: _Rules | None, out: list[_Raw]) -> None:
-        """Append what the context holds below the directory `top`, named relative to it."""
+    def _scan(self, top: str, decided: int, exclude: _Rules | None) -> list[_Walked]:
+        """List the directory `top` and every directory below it that a walk enters. Only
+        directories are decided on here: what a listing holds is sorted out by `_below`,
+        when someone needs it."""
         ignore, S_ISDIR = self._ignore, stat.S_ISDIR
-        stack: list[tuple[str, str, int, int, _Pending | None]] = [(top, "", decided, -1, None)]
+        walked: list[_Walked] = []
+        stack: list[tuple[str, str, int, int, _Held | None]] = [(top, "", decided, -1, None)]
         while stack:
-            directory, name, ignored, excluded, pending = stack.pop()
+            directory, name, ignored, excluded, held = stack.pop()
+            names, stats = self._listing(directory)
+            walked.append(_Walked(directory, name, ignored, excluded, held, names, stats))
             prefix = directory + "/" if directory else ""
             name_prefix = name + "/" if name else ""
-            if ignore is None and exclude is None:  # the common case, kept lean: once per file
-                same = prefix == name_prefix  # below the context root, a name is its path
-                for entry, st in self._listing(directory):
-                    path = prefix + entry
-                    raw = (path, path if same else name_prefix + entry, st)
-                    out.append(raw)
-                    if S_ISDIR(st.st_mode):
-                        stack.append((path, raw[1], -1, -1, None))
-                continue
-            for entry, st in self._listing(directory):
-                path = prefix + entry
-                child = name_prefix + entry
+            for entry, st in zip(names, stats):
+                if not S_ISDIR(st.st_mode):
+                    continue
+                path, child = prefix + entry, name_prefix + entry
+                if ignore is None and exclude is None:
+                    stack.append((path, child, -1, -1, None))
+                    continue
                 i = ignore.decide(path, ignored) if ignore else -1
                 e = exclude.decide(child, excluded) if exclude else -1
-                out_by_ignore = ignore is not None and ignore.excluded(i)
-                out_by_exclude = exclude is not None and exclude.excluded(e)
-                if S_ISDIR(st.st_mode):
-                    if out_by_ignore or out_by_exclude:
-                        if _prunes(ignore, i, path) or _prunes(exclude, e, child):
-                            continue
-                        # Walked, and listed only once something below it is.
-                        stack.append((path, child, i, e, _Pending((path, child, st), pending)))
+                if (ignore is not None and ignore.excluded(i)) or (exclude is not None and exclude.excluded(e)):
+                    if _prunes(ignore, i, path) or _prunes(exclude, e, child):
                         continue
+                    # Walked, and listed only once something below it is.
+                    stack.append((path, child, i, e, _Held((path, child, st), held)))
+                else:
                     stack.append((path, child, i, e, None))
-                elif out_by_ignore or out_by_exclude:
-                    continue
-                if pending is not None:
-                    pending.emit(out)
-                    pending = None
+        return walked
+
+    def _below(self, walked: list[_Walked], exclude: _Rules | None) -> list[_Raw]:
+        """What the context holds (and `exclude` keeps) in the directories a walk entered,
+        named relative to where it started, in the canonical order: below a directory,
+        names sort as the paths they end."""
+        ignore = self._ignore
+        out: list[_Raw] = []
+        if ignore is None and exclude is None:  # the common case, kept lean: once per file
+            for directory, name, _, _, _, names, stats in walked:
+                paths = [directory + "/" + entry for entry in names] if directory else names
+                if name == directory:  # below the context root, a name is its path
+                    named = paths
+                else:
+                    named = [name + "/" + entry for entry in names] if name else names
+                out.extend(zip(paths, named, stats))
+            out.sort(key=_path_of)
+            return out
+        listed: set[str] = set()
+        for directory, name, ignored, excluded, held, names, stats in walked:
+            prefix = directory + "/" if directory else ""
+            name_prefix = name + "/" if name else ""
+            for entry, st in zip(names, stats):
+                path, child = prefix + entry, name_prefix + entry
+                i = ignore.decide(path, ignored) if ignore else -1
+                e = exclude.decide(child, excluded) if exclude else -1
+                if (ignore is not None and ignore.excluded(i)) or (exclude is not None and exclude.excluded(e)):
+                    continue  # a directory walked for exceptions is listed through `held`
+                while held is not None and held.raw[0] not in listed:
+                    out.append(held.raw)
+                    listed.add(held.raw[0])
+                    held = held.parent
+                held = None
                 out.append((path, child, st))
+        out.sort(key=_path_of)
+        return out
 
     def _matches(self, base: str, patterns: list[str]) -> list[tuple[str, os.stat_result]]:
         """The paths below `base` whose elements match `patterns`, in fsutil's walk order.
@@ -307,7 +427,7 @@ class ContextHasher:
             found = [
                 (f"{directory}/{name}" if directory else name, st, decided)
                 for directory, decided in level
-                for name, st in sorted(self._listing(directory, regex.match))
+                for name, st in sorted(zip(*self._listing(directory, regex.match)))
             ]
             if depth == len(regexes) - 1:
                 return [(path, st) for path, st, _ in found]
@@ -329,9 +449,7 @@ class ContextHasher:
             return True
         if _prunes(ignore, decided, path):
             return False
-        below: list[_Raw] = []
-        self._walk(path, decided, None, below)  # a file's listing is empty
-        return bool(below)
+        return bool(self._below(self._scan(path, decided, None), None))  # a file's listing is empty
 
     def _resolve(self, path: str, follow: bool) -> tuple[str, os.stat_result | None]:
         """BuildKit's `rootPath`: `path` with its links resolved inside the context (the last
@@ -361,6 +479,7 @@ class ContextHasher:
                     if links > MAX_LINKS:
                         return candidate, None  # BuildKit: "too many links"
                     target = os.readlink(self._root + candidate)
+                    self._observe(candidate, target)
                     if target.startswith("/"):
                         names.clear()
                         held.clear()
@@ -371,6 +490,7 @@ class ContextHasher:
             held.append(st is not None)
         resolved = "/".join(names)
         if not resolved:
+            self._observe("", _seen_key(self._root_stat))
             return "", self._root_stat
         return resolved, self._lstat(resolved) if held[-1] else None
 
@@ -379,43 +499,56 @@ class ContextHasher:
 
     def _lstat(self, path: str) -> os.stat_result | None:
         try:
-            return os.lstat(self._root + path)
+            st = os.lstat(self._root + path)
         except (FileNotFoundError, NotADirectoryError):
-            return None
+            st = None
         except PermissionError as error:
             raise _unreadable(path, error) from None
+        self._observe(path, None if st is None else _seen_key(st))
+        return st
 
     def _listing(
         self, directory: str, keep: Callable[[str], object] | None = None
-    ) -> list[tuple[str, os.stat_result]]:
-        """A directory's entries (those whose name `keep` accepts) and their lstat. Through a
-        directory descriptor: each lstat resolves one name, not the whole path again."""
+    ) -> tuple[list[str], list[os.stat_result]]:
+        """A directory's entries (those whose name `keep` accepts) and their lstat, observed.
+        Through a directory descriptor: each lstat resolves one name, not the whole path again."""
+        entries: list[os.DirEntry[str]] = []
+        stats: list[os.stat_result] = []
         try:
             fd = os.open(self._root + directory, _DIRECTORY_FLAGS)
         except PermissionError as error:
             raise _unreadable(directory or ".", error) from None
         except OSError:  # gone, or no longer a directory since the walk saw it
-            return []
-        listing = []
-        try:
-            with os.scandir(fd) as entries:
-                for entry in entries:
-                    if keep is None or keep(entry.name):
-                        try:
-                            listing.append((entry.name, entry.stat(follow_symlinks=False)))
-                        except FileNotFoundError:
-                            continue
-        except PermissionError as error:
-            raise _unreadable(directory or ".", error) from None
-        finally:
-            os.close(fd)
-        return listing
+            pass
+        else:
+            try:
+                with os.scandir(fd) as listing:
+                    entries = list(listing) if keep is None else [entry for entry in listing if keep(entry.name)]
+                try:
+                    stats = [entry.stat(follow_symlinks=False) for entry in entries]
+                except FileNotFoundError:  # gone since listed; the others keep the lstat they got
+                    entries = [entry for entry in entries if _still_there(entry)]
+                    stats = [entry.stat(follow_symlinks=False) for entry in entries]
+            except PermissionError as error:
+                raise _unreadable(directory or ".", error) from None
+            finally:
+                os.close(fd)
+        names = list(map(_name_of, entries))
+        self._observe(directory, names, list(map(_seen_key, stats)))
+        return names, stats
+
+    def _observe(self, *seen: str | list[str] | tuple[int, ...] | list[tuple[int, ...]] | None) -> None:
+        """Add what the file system showed to the fingerprint of the source being selected.
+        Marshal version 2 writes no back-references or interning marks, so equal values
+        give equal bytes; each value's bytes say where they end, so their concatenation
+        is unambiguous."""
+        self._observed.update(marshal.dumps(seen, 2))
 
     # -- hashing -----------------------------------------------------------------------------
 
-    def _hash(self, raws: Iterator[_Raw]) -> None:
+    def _hash(self, raws: Iterable[_Raw]) -> None:
         """Digest every regular file in `raws` that neither the stat cache nor this run knows."""
-        records, seen, by_inode, S_ISREG = self._records, self._seen, self._by_inode, stat.S_ISREG
+        records, seen, by_inode, S_ISREG = self._files(), self._seen, self._by_inode, stat.S_ISREG
         jobs: dict[str, os.stat_result] = {}
         queued: set[tuple[int, ...]] = set()
         links: list[tuple[str, os.stat_result, tuple[int, ...]]] = []  # a hard link to a queued file
@@ -460,7 +593,7 @@ class ContextHasher:
             self._record(path, st, *by_inode[inode])
 
     def _record(self, path: str, st: os.stat_result, hex_digest: str, settled: bool) -> None:
-        self._records[path] = [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, hex_digest]
+        self._files()[path] = st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, hex_digest
         if not settled:
             self._unsettled.add(path)
         elif path in self._unsettled:
@@ -506,23 +639,76 @@ class ContextHasher:
 
     # -- results -----------------------------------------------------------------------------
 
-    def _selection(self, collected: _Collected) -> Selection:
+    def _known(self, key: _Key, fingerprint: bytes) -> str | None:
+        """The digest a source had when the file system last showed the same."""
+        cached = self._digests.get(key)
+        return cached[1] if cached is not None and cached[0] == fingerprint else None
+
+    def _raws(self, collected: _Collected) -> list[_Raw]:
+        """Each root the source selects, followed by what it holds."""
+        raws: list[_Raw] = []
+        for raw, walked in collected.roots:
+            raws.append(raw)
+            if walked:
+                raws.extend(self._below(walked, collected.exclude))
+                if raw[0] == "." and collected.exclude is None:
+                    self._complete = True  # all the context holds, about to be hashed
+        return raws
+
+    def _selection(
+        self, key: _Key, collected: _Collected, known: str | None, raws: list[_Raw]
+    ) -> Selection:
+        source, path, wildcard, missing = collected[:4]
+        if known is not None:  # listed if asked: the walk is not kept for it
+            listing = partial(self._list, key, collected.exclude, collected.fingerprint)
+            return Selection(source, path, wildcard, missing, known, listing)
+        entries, digest, settled = self._entries(raws)
+        if settled and self._digests.get(key) != (collected.fingerprint, digest):
+            self._digests[key] = collected.fingerprint, digest
+            self._entry_lists()[key] = collected.fingerprint, entries
+            self._dirty = True
+        return Selection(source, path, wildcard, missing, digest, entries)
+
+    def _list(self, key: _Key, exclude: _Rules | None, fingerprint: bytes) -> tuple[Entry, ...]:
+        """The entries of a source found unchanged: as the cache listed them, or (should
+        another run have replaced that list since) selected again."""
+        listed = self._entry_lists().get(key)
+        if listed is not None and listed[0] == fingerprint:
+            try:
+                return tuple(map(Entry._make, listed[1]))
+            except TypeError:  # not entries as this code writes them
+                pass
+        source, follow, _ = key
+        with _gc_paused():
+            collected = self._collect(source, exclude, follow)
+            if collected.fingerprint != fingerprint:  # its digest would no longer be its own
+                raise _changed(source)
+            raws = self._raws(collected)
+            self._hash(raws)  # reads nothing while the stat cache vouches for every file
+            return self._entries(raws)[0]
+
+    def _entries(self, raws: list[_Raw]) -> tuple[tuple[Entry, ...], str, bool]:
+        """The entries, their digest, and whether their stats may vouch for that digest in a
+        later run: not when a file was too fresh to cache, nor a link or special file as
+        fresh (re-creating one within a timestamp tick can leave its stat as it was)."""
         entries: list[Entry] = []
         lines: list[str] = []
-        records, S_ISREG, S_IMODE = self._records, stat.S_ISREG, stat.S_IMODE  # the loop runs per file
-        for root in collected.roots:  # in BuildKit's order: where names collide, a later one wins
-            for path, name, st in root:
-                if S_ISREG(st.st_mode):
-                    mode, digest = S_IMODE(st.st_mode), "sha256:" + records[path][4]
-                    entries.append(Entry(path, name, "file", mode, st.st_size, digest))
-                    lines.append(f"{name}\0file\0{mode:o}\0{digest}\0")
-                else:
-                    entry = self._entry(path, name, st)
-                    entries.append(entry)
-                    lines.append(f"{name}\0{entry.type}\0{entry.mode:o}\0{entry.digest}\0")
+        records, S_ISREG, S_ISDIR, S_IMODE = self._files(), stat.S_ISREG, stat.S_ISDIR, stat.S_IMODE
+        settled, fresh = True, self._started - RACY_NS
+        for path, name, st in raws:  # in BuildKit's order: where names collide, a later one wins
+            if S_ISREG(st.st_mode):
+                mode, digest = S_IMODE(st.st_mode), "sha256:" + records[path][4]
+                entries.append(Entry(path, name, "file", mode, st.st_size, digest))
+                lines.append(f"{name}\0file\0{mode:o}\0{digest}\0")
+            else:
+                entry = self._entry(path, name, st)
+                entries.append(entry)
+                lines.append(f"{name}\0{entry.type}\0{entry.mode:o}\0{entry.digest}\0")
+                settled = settled and (S_ISDIR(st.st_mode) or st.st_ctime_ns < fresh)
+        unsettled = self._unsettled
+        settled = settled and (not unsettled or unsettled.isdisjoint(map(_path_of, raws)))
         text = "".join(lines).encode("utf-8", "surrogateescape")
-        source, path, wildcard, missing, _ = collected
-        return Selection(source, path, wildcard, tuple(entries), missing, _sha256(text))
+        return tuple(entries), _sha256(text), settled
 
     def _entry(self, path: str, name: str, st: os.stat_result) -> Entry:
         """A directory, link or special file."""
@@ -535,19 +721,41 @@ class ContextHasher:
         device = f"{stat.S_IFMT(mode):o}:{st.st_rdev}".encode()
         return Entry(path, name, "other", stat.S_IMODE(mode), st.st_size, _sha256(device))
 
-    def _load(self) -> dict[str, list[Any]]:
-        """The stat cache an earlier run saved; empty when missing, foreign or damaged."""
-        try:
-            with open(self._cache_file, "rb") as handle, _gc_paused():
-                payload = json.load(handle)
-            files: dict[str, list[Any]] = payload["files"]
-            if payload["format"] != FORMAT or payload["context"] != self._absolute:
-                return {}
-            if all(type(record) is list and len(record) == 5 for record in files.values()):
-                return files
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            pass
+    def _load(self) -> dict[_Key, tuple[bytes, str]]:
+        digests = self._read(0)
+        if _tuples_by_key(digests, 2) and all(
+            type(fingerprint) is bytes and type(digest) is str for fingerprint, digest in digests.values()
+        ):
+            return digests
         return {}
+
+    def _entry_lists(self) -> dict[_Key, _Listed]:
+        if self._lists is None:
+            lists = self._read(1)
+            self._lists = lists if _tuples_by_key(lists, 2) else {}
+        return self._lists
+
+    def _files(self) -> dict[str, _Record]:
+        if self._records is None:
+            records = self._read(2)
+            self._records = records if _tuples_by_key(records, 5) else {}
+        return self._records
+
+    def _read(self, section: int) -> Any:
+        """A value the cache file holds (0: the digests, 1: the entry lists, 2: the records),
+        or None when the file is missing, foreign or damaged. Should another run have
+        replaced the file since this one read the digests, its lists and records are as
+        good: a list vouches only for its own fingerprint, a record for its own stat."""
+        try:
+            with open(self._cache_file, "rb") as handle:
+                format_, context, value = marshal.load(handle)
+                if format_ != FORMAT or context != self._absolute:
+                    return None
+                for _ in range(section):
+                    value = marshal.load(handle)
+            return marshal.loads(value) if section else value
+        except (OSError, EOFError, ValueError, TypeError, MemoryError):  # MemoryError: a damaged size
+            return None
 
 
 class _Rules:
@@ -600,25 +808,6 @@ class _Rules:
         return self._walk_all or any(text.startswith(prefix) for text in self._exceptions)
 
 
-class _Pending:
-    """An excluded directory walked for what exceptions bring back: listed, with its own
-    excluded parents, when the first such path is."""
-
-    __slots__ = ("raw", "parent", "listed")
-
-    def __init__(self, raw: _Raw, parent: _Pending | None) -> None:
-        self.raw = raw
-        self.parent = parent
-        self.listed = False
-
-    def emit(self, out: list[_Raw]) -> None:
-        node: _Pending | None = self
-        while node is not None and not node.listed:
-            out.append(node.raw)
-            node.listed = True
-            node = node.parent
-
-
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """A walk allocates an object or two a file and frees none, and the stat cache holds
@@ -656,6 +845,19 @@ def _batches(jobs: list[tuple[str, os.stat_result]]) -> Iterator[list[tuple[str,
         yield batch
 
 
+def _tuples_by_key(value: object, length: int) -> bool:
+    """Whether `value` is shaped as `save` writes each part: a dict of `length`-tuples."""
+    return type(value) is dict and all(type(item) is tuple and len(item) == length for item in value.values())
+
+
+def _still_there(entry: os.DirEntry[str]) -> bool:
+    try:
+        entry.stat(follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def _contains_wildcards(name: str) -> bool:
     """BuildKit's `containsWildcards`: `*`, `?` or `[`, unless escaped by a backslash."""
     i = 0
@@ -674,10 +876,6 @@ def _has_glob_chars(text: str) -> bool:
 
 def _without_trailing_glob(text: str) -> str:
     return text.removesuffix("/**").removesuffix("/*")
-
-
-def _stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
-    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns
 
 
 def _inode_key(st: os.stat_result) -> tuple[int, ...]:

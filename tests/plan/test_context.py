@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import operator
 import os
 import stat
 import time
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from dfkit.buildcontext import BuildContext, compile_glob
+from dfkit.buildcontext import BuildContext, DockerIgnore, compile_glob
 from dfkit.errors import DfkitError
 from dfkit.plan import context as module
 from dfkit.plan.context import RACY_NS, ContextHasher, Selection
@@ -414,7 +415,7 @@ def test_the_cache_is_one_file_named_by_the_context(
     context.digest(["."])
     context.save()
     name = hashlib.sha256(os.fsencode(str(root))).hexdigest()[:32]
-    assert [path.name for path in (tmp_path / "cache" / "context").iterdir()] == [f"{name}.json"]
+    assert [path.name for path in (tmp_path / "cache" / "context").iterdir()] == [f"{name}.marshal"]
     assert (tmp_path / "cache" / "CACHEDIR.TAG").is_file()
 
 
@@ -426,6 +427,169 @@ def test_a_corrupt_cache_is_ignored(tmp_path: Path, settled: None) -> None:
     for path in (root.parent / "ctx-cache" / "context").iterdir():
         path.write_text('{"format": 1, "files": {"a": 3}}', encoding="utf-8")
     assert hasher(root).digest(["."]) == expected
+
+
+# -- the re-plan: a source found unchanged ------------------------------------------------------
+
+
+@pytest.fixture
+def sections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Which parts of the cache file the hasher reads: 0 digests, 1 entry lists, 2 records."""
+    calls: list[int] = []
+    real = ContextHasher._read
+
+    def spying(self: ContextHasher, section: int) -> Any:
+        calls.append(section)
+        return real(self, section)
+
+    monkeypatch.setattr(ContextHasher, "_read", spying)
+    return calls
+
+
+def saved(root: Path, *sources: str, **options: Any) -> list[Selection]:
+    """Digest each source with a first hasher and save its cache."""
+    first = hasher(root)
+    selections = [first.select(source, **options) for source in sources]
+    first.save()
+    return selections
+
+
+def test_an_unchanged_source_is_known_by_its_digest_alone(
+    tmp_path: Path, settled: None, sections: list[int], opened: list[str]
+) -> None:
+    root = make(tmp_path / "ctx", {f"d{i}/f{j}": f"{i}.{j}" for i in range(3) for j in range(3)})
+    (expected,) = saved(root, ".")
+    sections.clear()
+    opened.clear()
+    again = hasher(root).select(".")
+    assert again.digest == expected.digest and sections == [0]  # no entries, no records
+    assert again.entries == expected.entries and sections == [0, 1]  # entries as listed then
+    assert opened == []
+
+
+def test_entries_are_selected_again_when_the_cache_lost_them(
+    tmp_path: Path, settled: None, opened: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make(tmp_path / "ctx", {"a": "1", "sub/b": "2"})
+    (expected,) = saved(root, ".")
+    opened.clear()
+    monkeypatch.setattr(ContextHasher, "_entry_lists", lambda self: {})
+    assert hasher(root).select(".") == expected
+    assert opened == []  # the records still vouch for every file
+    # Entries that no longer match the digest are an error, not a silent mismatch.
+    known = hasher(root).select(".")
+    (root / "c").write_text("3", encoding="utf-8")
+    with pytest.raises(DfkitError, match="changed while the build context was read"):
+        known.entries  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("source", "change"),
+    [
+        ("link", "rewrite"),  # same size, mtime put back: only ctime tells
+        ("link", "add"),
+        ("link", "remove"),
+        ("link", "chmod"),
+        ("link", "retarget"),  # a link on the way to the source
+        ("src/deep/b.py", "rewrite"),  # a file source: nothing listed, one lstat
+        ("link/deep/b.py", "retarget"),
+        (".", "chmod the root"),
+    ],
+)
+def test_a_change_after_a_cached_digest_is_seen(tmp_path: Path, settled: None, source: str, change: str) -> None:
+    root = make(tmp_path / "ctx", {"src/a.py": "aaaa", "src/deep/b.py": "bbbb", "other/deep/b.py": "cccc"})
+    (root / "link").symlink_to("src")
+    (before,) = saved(root, source)
+    assert hasher(root).select(source) == before  # known, unchanged
+    time.sleep(0.05)  # past the kernel's timestamp tick, so a ctime moves
+    target = root / "src" / "deep" / "b.py"
+    if change == "rewrite":
+        st = target.stat()
+        target.write_text("BBBB", encoding="utf-8")
+        os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    elif change == "add":
+        (root / "src" / "deep" / "c.py").write_text("", encoding="utf-8")
+    elif change == "remove":
+        target.unlink()
+    elif change == "chmod":
+        target.chmod(0o600)
+    elif change == "chmod the root":
+        root.chmod(0o700)
+    else:
+        (root / "link").unlink()
+        (root / "link").symlink_to("other")
+    after = hasher(root).select(source)
+    assert after == hasher(root, tmp_path / "no-cache").select(source)
+    assert after.digest != before.digest
+
+
+def test_a_write_in_the_racy_window_is_seen_even_when_stat_cannot_tell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Timestamps too coarse to see a write: only the racy-clean rule stands between the
+    # cache and a stale digest.
+    monkeypatch.setattr(module, "_seen_key", operator.attrgetter("st_mode", "st_size"))
+    monkeypatch.setattr(module, "_stat_key", operator.attrgetter("st_mode", "st_size"))
+    root = make(tmp_path / "ctx", {"a": "aaaa"})
+    saved(root, ".")  # `a` is too fresh for the digest to be kept
+    (root / "a").write_text("bbbb", encoding="utf-8")
+    (entry,) = [entry for entry in hasher(root).select(".").entries if entry.path == "a"]
+    assert entry.digest == sha(b"bbbb")
+    # Past the racy window, the same write goes unseen: what the rule is there for.
+    monkeypatch.setattr(module, "_now_ns", lambda: time.time_ns() + 10 * RACY_NS)
+    (kept,) = saved(root, ".")
+    (root / "a").write_text("cccc", encoding="utf-8")
+    assert hasher(root).select(".").digest == kept.digest
+
+
+def test_a_fresh_link_keeps_its_source_out_of_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Re-created within a timestamp tick, a link can keep its stat and change its target.
+    root = make(tmp_path / "ctx", {"src/a": "a"})
+    time.sleep(0.05)  # past the kernel's timestamp tick: the link is younger than `a`
+    (root / "src" / "link").symlink_to("a")
+    created = (root / "src" / "link").lstat().st_ctime_ns
+    read: list[str] = []
+    real = os.readlink
+    monkeypatch.setattr(os, "readlink", lambda path, *args: read.append(Path(path).name) or real(path, *args))
+    for started, reread in [(created + RACY_NS - 1, ["link"]), (created + RACY_NS + 1, [])]:
+        monkeypatch.setattr(module, "_now_ns", lambda started=started: started)  # `a` settled either way
+        saved(root, "src")
+        read.clear()
+        hasher(root).select("src")
+        assert read == reread
+
+
+def test_sources_are_cached_with_their_options(tmp_path: Path, settled: None, sections: list[int]) -> None:
+    root = make(tmp_path / "ctx", {"src/a.py": "a", "src/b.md": "b"})
+    first = hasher(root)
+    plain, excluded = first.select("src"), first.select("src", excludes=["*.md"])
+    first.save()
+    sections.clear()
+    again = hasher(root)
+    assert again.select("src", excludes=["*.md"]).digest == excluded.digest != plain.digest
+    assert again.select("src").digest == plain.digest
+    assert sections == [0]
+
+
+def test_a_new_ignore_pattern_is_seen(tmp_path: Path, settled: None) -> None:
+    root = make(tmp_path / "ctx", {"a": "1", "b": "2"})
+    before = ContextHasher(BuildContext(root), cache_dir=tmp_path / "cache")
+    expected = before.select(".")
+    before.save()
+    # Patterns from outside the context (a Dockerfile's own .dockerignore): no path changes.
+    ignoring = ContextHasher(BuildContext(root, DockerIgnore.parse("b\n")), cache_dir=tmp_path / "cache")
+    assert paths(ignoring.select(".")) == [".", "a"] != paths(expected)
+
+
+def test_a_cache_in_another_format_is_ignored(
+    tmp_path: Path, settled: None, opened: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make(tmp_path / "ctx", {"a": "x"})
+    (expected,) = saved(root, ".")
+    opened.clear()
+    monkeypatch.setattr(module, "FORMAT", module.FORMAT + 1)
+    assert hasher(root).select(".") == expected
+    assert [Path(path).name for path in opened] == ["a"]  # read again: nothing was trusted
 
 
 # -- errors ------------------------------------------------------------------------------------
