@@ -20,11 +20,13 @@ import re
 import secrets
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
 import textwrap
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +36,7 @@ from dfkit.errors import DfkitError
 Format = Literal["docker", "oci"]
 Pull = Literal["never", "missing", "newer", "always"]
 Isolation = Literal["chroot", "oci", "rootless"]
+OnOutput = Callable[[str], None]  # receives a command's output line by line, as it comes
 
 # What bud and Docker put in a scratch stage's Env.
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -118,6 +121,61 @@ class BudResult:
     seconds: float
 
 
+class Processes:
+    """The buildah commands one build has running, each in a session of its own.
+
+    In its own session a command never sees the terminal's Ctrl-C, which reaches dfkit
+    alone; `stop` then ends every running command (with what it started in its chroot)
+    and refuses new ones, so the build cleans up, with a driver that has no `Processes`,
+    knowing that nothing it started is still at work.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[str]] = set()
+        self._stopped = False
+
+    @contextlib.contextmanager
+    def start(self, argv: Sequence[str], **options: Any) -> Iterator[subprocess.Popen[str]]:
+        with self._lock:
+            if self._stopped:
+                raise BackendError("the build was stopped", argv=argv)
+            process = subprocess.Popen(argv, start_new_session=True, **options)
+            self._running.add(process)
+        try:
+            yield process
+        except BaseException:
+            # Interrupted while waiting for it (Ctrl-C in this thread): it must not go on alone.
+            _terminate(process)
+            raise
+        finally:
+            with self._lock:
+                self._running.discard(process)
+            for stream in (process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            running = list(self._running)
+        for process in running:
+            _terminate(process)
+
+
+def _terminate(process: subprocess.Popen[str], grace: float = 10.0) -> None:
+    """SIGTERM to the command's session (buildah, and what it runs in the chroot), then
+    SIGKILL if it is still there after `grace` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def check_host(executable: str = "buildah") -> str:
     """The path of buildah, once this host can run it; a `BackendError` naming the fix otherwise."""
     path = shutil.which(executable)
@@ -194,10 +252,14 @@ def history_instruction(created_by: str) -> str:
     """The Dockerfile keyword behind an image history entry, read the way the recordings read it."""
     # Docker classic and buildah record a metadata step as `<SHELL> #(nop) KEYWORD args`
     # (classic pads with a second space); a RUN with build args as `|N K=V ... <SHELL> cmd`.
+    # BuildKit starts every entry with its keyword: `ENV A=1`, `RUN /bin/sh -c ... # buildkit`.
     if not created_by.startswith("|"):
         _, nop, rest = created_by.partition("#(nop)")
         if nop and rest.strip():
             return rest.split(None, 1)[0]
+        first = created_by.split(None, 1)[0] if created_by.strip() else ""
+        if first in _KEYWORDS:
+            return first
     return "RUN" if created_by else ""
 
 
@@ -239,6 +301,7 @@ class Buildah:
     runroot: Path | None = None
     isolation: Isolation = "chroot"
     executable: str = "buildah"
+    processes: Processes | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         # With --root alone buildah keeps its locks in the system runroot, which a rootless
@@ -280,6 +343,8 @@ class Buildah:
         format: Format = "docker",
         pull: Pull = "never",
         no_cache: bool = False,
+        secrets: Mapping[str, Path] | None = None,
+        on_output: OnOutput | None = None,
     ) -> BudResult:
         """Build `dockerfile` in `context` and tag it.
 
@@ -297,10 +362,12 @@ class Buildah:
             args += ["--build-arg", f"{name}={value}"]
         if no_cache:
             args.append("--no-cache")
+        for secret, path in (secrets or {}).items():
+            args += ["--secret", f"id={secret},src={path}"]
         # No --iidfile: with it, buildah stops printing the `--> <id>` line of every step,
         # which is what ties a step to its image. The full ID is stdout's last line instead.
         start = time.perf_counter()
-        done = self._run("bud", *args, str(context))
+        done = self._run("bud", *args, str(context), on_output=on_output)
         seconds = time.perf_counter() - start
         lines = done.stdout.splitlines()
         image_id = lines[-1] if lines and _FULL_ID.fullmatch(lines[-1]) else self._image_id(tag)
@@ -332,6 +399,22 @@ class Buildah:
                 return False
             raise
         return True
+
+    def images(self) -> dict[str, str]:
+        """Every name of every image in this storage (`localhost/name:tag`), with its image ID."""
+        images = json.loads(self._run("images", "--json", "--no-trunc").stdout or "[]")
+        return {name: image["id"].removeprefix("sha256:") for image in images for name in image.get("names") or ()}
+
+    def tag(self, image: str, *names: str) -> None:
+        """Give `image` these names, taking each from the image that had it."""
+        self._run("tag", image, *names)
+
+    def pull(self, source: str) -> str:
+        """Import an image (`dir:DIR`, `oci:DIR[:REF]`, `docker-archive:FILE`); returns its ID.
+
+        Layers whose digest the storage already holds are reused, never read from `source`.
+        """
+        return self._run("pull", "-q", source).stdout.split()[-1]
 
     def rmi(self, *refs: str, force: bool = False) -> None:
         if refs:
@@ -395,13 +478,16 @@ class Buildah:
         mounts: Sequence[str] = (),
         network: str | None = None,
         shell: Sequence[str] = ("/bin/sh", "-c"),
+        stdin: str | None = None,
+        on_output: OnOutput | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run an argv (exec form) or a string under `shell` (shell form) in the container.
 
         buildah ignores the image's Shell here, so a shell-form RUN after SHELL must pass
         that shell. `env` is for build args: the container's own Env, User and WorkingDir
         apply anyway (and a missing WorkingDir is created). `mounts` take buildah's
-        `type=bind,source=...,destination=...` form.
+        `type=bind,source=...,destination=...` form. With `on_output`, the command's stdout
+        and stderr come as one stream, line by line, and both fields of the result hold it.
 
         When the command fails, what it wrote last can be missing from the error's stderr:
         in chroot isolation buildah 1.28 may stop relaying output once the command exits
@@ -420,7 +506,7 @@ class Buildah:
             args += ["--mount", mount]
         if network is not None:
             args += ["--network", network]
-        return self._run("run", *args, container, "--", *argv)
+        return self._run("run", *args, container, "--", *argv, stdin=stdin, on_output=on_output)
 
     def copy(
         self,
@@ -601,17 +687,54 @@ class Buildah:
         with contextlib.suppress(BackendError):
             self.rm(container)
 
-    def _run(self, subcommand: str, *args: str) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, subcommand: str, *args: str, stdin: str | None = None, on_output: OnOutput | None = None
+    ) -> subprocess.CompletedProcess[str]:
         argv = [self.executable, *self.global_options, subcommand, *args]
         try:
-            done = subprocess.run(
-                argv, capture_output=True, text=True, encoding="utf-8", errors="replace", env=_child_env(), check=False
-            )
+            if self.processes is None and on_output is None:
+                done = subprocess.run(
+                    argv, input=stdin, capture_output=True, text=True, encoding="utf-8", errors="replace",
+                    env=_child_env(), check=False,
+                )  # fmt: skip
+            else:
+                done = self._watched(argv, stdin, on_output)
         except FileNotFoundError:
             raise _missing(self.executable) from None
         if done.returncode != 0:
             raise _failure(subcommand, argv, done)
         return done
+
+    def _watched(
+        self, argv: list[str], stdin: str | None, on_output: OnOutput | None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run through `processes` (when set), streaming the output to `on_output` (when set)."""
+        with contextlib.ExitStack() as stack:
+            source = None
+            if stdin is not None:
+                # A file, not a pipe: nothing to feed while the output is being read.
+                source = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
+                source.write(stdin)
+                source.seek(0)
+            options: dict[str, Any] = {
+                "stdin": source if source is not None else subprocess.DEVNULL,
+                "stdout": subprocess.PIPE,
+                "stderr": subprocess.STDOUT if on_output is not None else subprocess.PIPE,
+                "text": True, "encoding": "utf-8", "errors": "replace", "env": _child_env(),
+            }  # fmt: skip
+            start = self.processes.start if self.processes is not None else _popen
+            with start(argv, **options) as process:
+                if on_output is None:
+                    stdout, stderr = process.communicate()
+                else:
+                    assert process.stdout is not None
+                    lines = []
+                    for line in process.stdout:
+                        lines.append(line)
+                        on_output(line.rstrip("\n"))
+                    process.wait()
+                    stdout = stderr = "".join(lines)
+        return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
 
 
 @dataclass
@@ -628,6 +751,9 @@ class _StepDraft:
         return BudStep(self.stage, self.number, self.text, self.index, self.image_id, self.cached, tuple(self.output))
 
 
+_KEYWORDS = frozenset(
+    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE HEALTHCHECK LABEL MAINTAINER ONBUILD RUN SHELL STOPSIGNAL USER VOLUME WORKDIR".split()
+)
 _STEP_LINE = re.compile(r"(?:\[(?P<stage>\d+)/\d+\] )?STEP (?P<number>\d+)/(?P<total>\d+): (?P<text>.*)")
 _CACHE_LINE = re.compile(r"--> Using cache (?P<id>[0-9a-f]{64})")
 _IMAGE_LINE = re.compile(r"--> (?P<id>[0-9a-f]{11,64})")
@@ -645,6 +771,12 @@ _KNOWN_FAILURES = (
     ),
     ("pinging container registry", "dfkit builds offline: build or import the base image first (pull='never')"),
 )
+
+
+@contextlib.contextmanager
+def _popen(argv: Sequence[str], **options: Any) -> Iterator[subprocess.Popen[str]]:
+    with subprocess.Popen(argv, **options) as process:
+        yield process
 
 
 def _child_env() -> dict[str, str]:
