@@ -57,6 +57,12 @@ def _plan_command(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _build_command(args: argparse.Namespace) -> int:
+    from dfkit.commands.build import run
+
+    return run(args)
+
+
 def _config_command(args: argparse.Namespace) -> int:
     from dfkit.commands.config import run
 
@@ -133,6 +139,7 @@ def _add_lint(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
     plan.add_argument("--format", choices=("tree", "json", "dot", "mermaid"), help="default: tree on a terminal, json otherwise")
     plan.add_argument("-o", "--output-file", metavar="FILE", help="write the plan to FILE (atomically)")
     plan.set_defaults(func=_plan_command)
+    _add_build(commands)
 
     rules = commands.add_parser("rules", help="list every rule", description="List every rule dfkit has.")
     rules.add_argument("--format", choices=("text", "json"), default="text")
@@ -154,6 +161,49 @@ def _add_lint(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
     config.add_argument("--config", metavar="FILE", help="this file instead of the one found upwards")
     config.add_argument("--format", choices=("text", "json"), default="text")
     config.set_defaults(func=_config_command)
+
+
+def _add_build(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    build = commands.add_parser(
+        "build",
+        help="build the image the plan predicts, with buildah (rootless, no daemon)",
+        description=(
+            "Plan the build of a Dockerfile, then execute the plan with buildah: a working container per layer, "
+            "committed and cached under dfkit's cache keys, and the image config, author and history the plan "
+            "predicts for --builder. Exit 0 when built and tagged, 1 when a step fails, 2 for usage, a Dockerfile "
+            "or plan with errors, or a host that cannot run buildah."
+        ),
+    )
+    build.add_argument("file", metavar="FILE", help="the Dockerfile")
+    build.add_argument("-t", "--tag", required=True, metavar="TAG", help="the image's name (moved only once built)")
+    build.add_argument("--context", metavar="DIR", help="the build context (default: the Dockerfile's directory)")
+    build.add_argument("--target", metavar="STAGE", help="the stage to build (default: the last)")
+    build.add_argument("--build-arg", action="append", metavar="NAME[=VALUE]", help="a build argument")
+    build.add_argument("--platform", metavar="OS/ARCH", help="the target platform (default: linux/amd64)")
+    build.add_argument(
+        "--builder", choices=("buildkit", "classic", "buildah"),
+        help="whose image to make (default: buildkit; buildah with --backend bud)",
+    )  # fmt: skip
+    build.add_argument("--secret", action="append", metavar="id=ID,src=FILE", help="a secret for RUN --mount=type=secret")
+    build.add_argument("--no-cache", action="store_true", help="run every step, reusing no cached image")
+    build.add_argument(
+        "--backend", choices=("driven", "bud"), default="driven",
+        help="driven: dfkit runs the plan step by step (default); bud: buildah bud --layers builds the Dockerfile",
+    )  # fmt: skip
+    build.add_argument("--storage-driver", choices=("vfs", "overlay"), default="vfs", help="buildah's (default: vfs)")
+    build.add_argument("--root", metavar="DIR", help="buildah's storage root (with --runroot)")
+    build.add_argument("--runroot", metavar="DIR", help="buildah's storage run root")
+    build.add_argument(
+        "--isolation", choices=("chroot", "oci"), default="chroot",
+        help="how RUN runs: chroot (default; no cgroups, the host's network) or oci (set BUILDAH_RUNTIME=runc on hybrid cgroups)",
+    )  # fmt: skip
+    build.add_argument("--output", metavar="oci:DIR|oci-archive:FILE", help="also write the image as an OCI layout or archive")
+    build.add_argument(
+        "--progress", choices=("auto", "rich", "plain"), default="auto",
+        help="auto: a live view on a terminal, plain lines otherwise",
+    )  # fmt: skip
+    build.add_argument("--dry-run", action="store_true", help="print what would run, and run nothing")
+    build.set_defaults(func=_build_command)
 
 
 def _positive_int(text: str) -> int:

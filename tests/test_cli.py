@@ -170,3 +170,28 @@ def test_several_files_and_partial_failure(tmp_path: Path) -> None:
     assert result.returncode == 2
     documents = json.loads(result.stdout)
     assert [d["file"] for d in documents] == [str(CENTOS), str(bad)]
+
+
+@pytest.mark.parametrize(
+    ("content", "arguments", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00", [], "{path}:3:1: error: binary file (NUL byte), not a Dockerfile\n"),
+        (b"FROM x\nRUN <<EOF\necho\n", [], "{path}:2:5: error: unterminated heredoc\n"),
+        (b"FROM scratch\nCOPY nothere /\n", [], "{path}:2:1: error: COPY failed: 'nothere' not found in the build context\n"),
+        (b"FROM scratch\n", ["--target", "nope"], '{path}: error: target stage "nope" could not be found\n'),
+        (
+            b"FROM scratch\n", ["-t", "Bad:Tag"],
+            "dfkit build: error: -t Bad:Tag: not an image name ([host[:port]/]path[:tag], the path in lower case)\n",
+        ),
+    ],
+    ids=["binary", "unterminated-heredoc", "missing-source", "unknown-target", "invalid-tag"],
+)
+def test_build_refuses_bad_input_before_building(tmp_path: Path, content: bytes, arguments: list[str], message: str) -> None:
+    """Each refused before buildah is even looked for: exit 2, one located line, nothing written."""
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(content)
+    archive = tmp_path / "image.tar"
+    result = dfkit("build", str(path), "-t", "localhost/x", *arguments, "--output", f"oci-archive:{archive}")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == message.format(path=path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile"]
