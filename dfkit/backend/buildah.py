@@ -248,6 +248,16 @@ def parse_steps(stdout: str) -> tuple[BudStep, ...]:
     return tuple(draft.freeze() for draft in drafts)
 
 
+def stored_name(tag: str) -> str:
+    """The name buildah stores `tag` under: `localhost/` for a name without a registry,
+    `:latest` for one without a tag (as `Buildah.images` lists it)."""
+    first, slash, _ = tag.partition("/")
+    if not slash or ("." not in first and ":" not in first and first != "localhost"):
+        tag = f"localhost/{tag}"
+    last = tag.rsplit("/", 1)[-1]
+    return tag if ":" in last or "@" in last else f"{tag}:latest"
+
+
 def history_instruction(created_by: str) -> str:
     """The Dockerfile keyword behind an image history entry, read the way the recordings read it."""
     # Docker classic and buildah record a metadata step as `<SHELL> #(nop) KEYWORD args`
@@ -446,12 +456,20 @@ class Buildah:
     # -- working containers: the run -> commit loop --------------------------------------
 
     def from_image(
-        self, image: str = "scratch", *, name: str | None = None, format: Format = "docker", pull: Pull = "never"
+        self,
+        image: str = "scratch",
+        *,
+        name: str | None = None,
+        format: Format = "docker",
+        pull: Pull = "never",
+        default_path: bool = True,
     ) -> str:
         """A working container on `image` (or on nothing, for "scratch"); returns its name.
 
         Like Docker's FROM, this runs the image's ONBUILD triggers, and drops them: a driven
-        build must set ONBUILD on its final container only.
+        build must set ONBUILD on its final container only. `default_path=False` leaves a
+        scratch container without the default PATH (for a caller that passes the whole
+        environment to every `run`).
         """
         name = name or f"dfkit-{secrets.token_hex(6)}"
         try:
@@ -462,7 +480,7 @@ class Buildah:
             # A failing ONBUILD trigger fails `from` after the container exists: it would leak.
             self._discard(name)
             raise
-        if image == "scratch":
+        if image == "scratch" and default_path:
             # bud and Docker give a scratch stage the default PATH; `buildah from scratch` gives no Env.
             self.config(name, env={"PATH": DEFAULT_PATH})
         return name

@@ -43,7 +43,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dfkit.backend.buildah import BackendError, Buildah, Processes, normalized_image
+from dfkit.backend.buildah import BackendError, Buildah, Processes, normalized_image, stored_name
 from dfkit.backend.image import compose_config, config_bytes, export_oci, import_image, oci_ref
 from dfkit.backend.progress import Progress, QuietProgress, StepLabel
 from dfkit.backend.result import BuildResult, StepFailed, StepOutcome
@@ -167,9 +167,11 @@ class DrivenBuild:
                 if not self.options.no_cache:
                     self._cached = {name: image for name, image in names.items() if name.startswith(CACHE_REPOSITORY)}
                 self._build_stages()
-                image_id = self._compose()
-                if names.get(self.options.tag) != image_id:
-                    self._driver.tag(image_id, self.options.tag)
+                image_id, cache_name = self._compose()
+                # One call: the composed image's cache name (when new) and the tag.
+                missing = [n for n in (cache_name, self.options.tag) if n and names.get(stored_name(n)) != image_id]
+                if missing:
+                    self._driver.tag(image_id, *missing)
             except BaseException:
                 self._stop()
                 raise
@@ -177,7 +179,7 @@ class DrivenBuild:
                 self.progress.note(f"exporting to {self.options.output}")
                 export_oci(self._cleanup, image_id, self.options.output, oci_ref(self.options.tag), self._scratch)
         steps = tuple(sorted(self._outcomes, key=lambda outcome: (outcome.stage, outcome.step)))
-        return BuildResult(image_id, self.options.tag, steps, time.perf_counter() - start)
+        return BuildResult(image_id, self.options.tag, steps, time.perf_counter() - start, dict(self._external))
 
     # -- stages -------------------------------------------------------------------------
 
@@ -218,7 +220,7 @@ class DrivenBuild:
                     pending.append(step.workdir)
                 self._record(StepOutcome(stage.index, step.index, "config", None, 0.0))
                 continue
-            label = _label(stage, step)
+            label = label_of(stage, step)
             name = self._cache_name(step)
             if not fresh and name in self._cached:
                 self.progress.started(label, cached=True)
@@ -260,7 +262,8 @@ class DrivenBuild:
         workdir = self._scratch / f"{stage.index}-{step.index}"
         workdir.mkdir()
         try:
-            self._driver.from_image(image or "scratch", name=container)
+            # Every RUN gets the plan's whole environment: the container's own is not needed.
+            self._driver.from_image(image or "scratch", name=container, default_path=False)
             for directory in pending:
                 self._driver.mkdir(container, directory)
             if step.run is not None:
@@ -374,9 +377,10 @@ class DrivenBuild:
 
     # -- the image ----------------------------------------------------------------------
 
-    def _compose(self) -> str:
+    def _compose(self) -> tuple[str, str | None]:
         """The target's image: the plan's config on its layers, composed once and cached by
-        what it is made of (the plan's image, and the ID of the image holding the layers)."""
+        what it is made of (the plan's image, and the ID of the image holding the layers).
+        Returns its ID, and the cache name to give it (None when it came from the cache)."""
         assert self.plan.target_index is not None
         target = self._stages[self.plan.target_index]
         assert target.image is not None
@@ -384,7 +388,7 @@ class DrivenBuild:
         recipe = [CACHE_FORMAT, "image", self.plan.platform, layers_image, target.image.model_dump(mode="json")]
         name = f"{CACHE_REPOSITORY}:{hashlib.sha256(json.dumps(recipe).encode()).hexdigest()}"
         if name in self._cached:
-            return self._cached[name]
+            return self._cached[name], None
         root = self._root_stage(target)
         base = None
         if not target.image.base_known and root.base.kind == "image":
@@ -396,8 +400,7 @@ class DrivenBuild:
         stored = normalized_image(self._driver.inspect_image(image_id))
         if stored != normalized_image(config):
             raise BackendError(f"buildah stored the image {image_id} with another configuration than dfkit wrote")
-        self._driver.tag(image_id, name)
-        return image_id
+        return image_id, name
 
     def _chain(self, stage: m.StagePlan) -> Iterator[m.StagePlan]:
         """The stage, then the stage it is built FROM, and so on."""
@@ -531,7 +534,7 @@ def _needed(plan: m.BuildPlan) -> list[m.StagePlan]:
     return [stage for stage in plan.stages if stage.needed]
 
 
-def _label(stage: m.StagePlan, step: m.StepPlan) -> StepLabel:
+def label_of(stage: m.StagePlan, step: m.StepPlan) -> StepLabel:
     return StepLabel(stage.index, _stage_name(stage), step.index + 1, len(stage.steps), _first_line(step.original))
 
 

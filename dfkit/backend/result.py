@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from dfkit.errors import DfkitError
@@ -28,6 +29,7 @@ class BuildResult:
     tag: str
     steps: tuple[StepOutcome, ...]
     seconds: float
+    external: Mapping[str, str] = field(default_factory=dict)  # each external image used: reference -> ID
 
     def status(self, stage: int, step: int) -> StepStatus:
         return next(o.status for o in self.steps if (o.stage, o.step) == (stage, step))

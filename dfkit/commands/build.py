@@ -9,14 +9,18 @@ stdout.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import astuple
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from dfkit.commands.plan import build_args_of
 from dfkit.errors import DfkitError
@@ -24,15 +28,6 @@ from dfkit.inputs import read_dockerfile
 
 
 def run(args: argparse.Namespace) -> int:
-    from dfkit.backend import bud, driven
-    from dfkit.backend.buildah import Buildah
-    from dfkit.backend.progress import choose
-    from dfkit.backend.result import BuildResult, StepFailed
-    from dfkit.buildcontext import BuildContext
-    from dfkit.plan.context import ContextHasher
-    from dfkit.plan.planner import plan
-    from dfkit.syntax import parse
-
     if args.file == "-":
         raise DfkitError("dfkit build reads the Dockerfile from a file, not standard input", path="dfkit build")
     if args.root is not None and args.runroot is None:
@@ -41,16 +36,29 @@ def run(args: argparse.Namespace) -> int:
         # Checked now: buildah would refuse it only once everything is built.
         raise DfkitError(f"-t {args.tag}: not an image name ([host[:port]/]path[:tag], the path in lower case)", path="dfkit build")
     builder = args.builder or ("buildah" if args.backend == "bud" else "buildkit")
-    dockerfile = parse(read_dockerfile(args.file), path=args.file)
+    data = read_dockerfile(args.file)
+    root = Path(args.context) if args.context is not None else Path(args.file).parent
+    if not root.is_dir():
+        raise DfkitError("--context: not a directory", path=str(root))
+    remembered = _Remembered.of(args, builder, data, root)
+    if remembered is not None and remembered.rebuilt(args):
+        return 0
+    # Only now: an unchanged rebuild needs none of these.
+    from dfkit.backend import bud, driven
+    from dfkit.backend.progress import choose
+    from dfkit.backend.result import BuildResult, StepFailed
+    from dfkit.buildcontext import BuildContext
+    from dfkit.plan.context import ContextHasher
+    from dfkit.plan.planner import plan
+    from dfkit.syntax import parse
+
+    dockerfile = parse(data, path=args.file)
     errors = [issue for issue in dockerfile.issues if issue.severity == "error"]
     for issue in errors:
         position = dockerfile.source.position(issue.span.start)
         print(f"{args.file}:{position.line}:{position.column}: error: {issue.message}", file=sys.stderr)
     if errors:
         return 2
-    root = Path(args.context) if args.context is not None else Path(args.file).parent
-    if not root.is_dir():
-        raise DfkitError("--context: not a directory", path=str(root))
     context = BuildContext.open(root, Path(args.file))
     hasher = ContextHasher(context)
     result_plan = plan(
@@ -78,12 +86,7 @@ def run(args: argparse.Namespace) -> int:
         if args.dry_run:
             print("\n".join(driven.dry_run(result_plan, options) if args.backend == "driven" else _bud_dry_run(args)))
             return 0
-        buildah = Buildah.locate(
-            storage_driver=args.storage_driver,
-            root=Path(args.root) if args.root else None,
-            runroot=Path(args.runroot) if args.runroot else None,
-            isolation=args.isolation,
-        )
+        buildah = _buildah(args)
         with _interrupt_on_sigterm(), choose(args.progress) as progress:
             result: BuildResult
             if args.backend == "bud":
@@ -98,14 +101,102 @@ def run(args: argparse.Namespace) -> int:
         _locate(error, dockerfile.source.line_text)
         raise
     hasher.save()
+    if remembered is not None:
+        remembered.save(result, result_plan)
     counts = {status: sum(1 for o in result.steps if o.status == status) for status in ("built", "cached")}
-    print(
-        f"built {result.tag} ({result.image_id[:12]}) in {result.seconds:.1f} s: "
-        f"{counts['built']} step(s) run, {counts['cached']} cached",
-        file=sys.stderr,
-    )
-    print(result.image_id)
+    _report(result.tag, result.image_id, result.seconds, built=counts["built"], cached=counts["cached"])
     return 0
+
+
+class _Remembered:
+    """A driven build's record (`dfkit.backend.record`): a rebuild with nothing changed
+    answers from it, before anything is parsed or planned; a build that succeeds leaves one."""
+
+    def __init__(self, records: Any, key: str, root: Path, snapshot: Any) -> None:
+        self._records, self._key, self._root, self._snapshot = records, key, root, snapshot
+
+    @classmethod
+    def of(cls, args: argparse.Namespace, builder: str, data: bytes, root: Path) -> _Remembered | None:
+        if args.backend != "driven" or args.no_cache or args.dry_run or args.output is not None:
+            return None
+        from dfkit.backend.record import Records, Snapshot
+        from dfkit.lint.cache import cache_root
+
+        snapshot = Snapshot.take(root)
+        if snapshot is None:
+            return None
+        options = {
+            "dockerfile": os.path.abspath(args.file),
+            "context": os.path.realpath(root),
+            "target": args.target,
+            "build_args": sorted(build_args_of(args.build_arg).items()),
+            "platform": args.platform,
+            "builder": builder,
+            "secrets": sorted(args.secret or []),
+            "store": [args.storage_driver, args.root and os.path.abspath(args.root),
+                      args.runroot and os.path.abspath(args.runroot), os.geteuid()],
+            "isolation": args.isolation,
+        }  # fmt: skip
+        return cls(Records(cache_root(None)), Records.key(data, options), root, snapshot)
+
+    def rebuilt(self, args: argparse.Namespace) -> bool:
+        """Tag the recorded image and report a rebuild that reused every step, if the
+        context and the store are as the record found them."""
+        from dfkit.backend.buildah import BackendError, Buildah, stored_name
+        from dfkit.backend.progress import StepLabel, choose
+        from dfkit.backend.record import still_valid
+
+        start = time.perf_counter()
+        record = self._records.load(self._key)
+        if record is None or not self._snapshot.matches(self._root, record.context):
+            return False
+        buildah = _buildah(args)
+        try:
+            images = buildah.images()
+            external = [(reference, str(buildah.inspect_image(reference)["FromImageID"])) for reference in record.external]
+        except BackendError:
+            return False  # an external image gone, say: the normal way says what is wrong
+        if not still_valid(record, images, external):
+            return False
+        with choose(args.progress) as progress:
+            for label in record.steps:
+                progress.started(StepLabel(*label), cached=True)
+        if images.get(stored_name(args.tag)) != record.image_id:
+            buildah.tag(record.image_id, args.tag)
+        _report(args.tag, record.image_id, time.perf_counter() - start, built=0, cached=len(record.steps))
+        return True
+
+    def save(self, result: Any, plan: Any) -> None:
+        from dfkit.backend.driven import label_of
+        from dfkit.backend.record import Record, Snapshot
+
+        after = Snapshot.take(self._root)
+        if after is None or not after.settled_since(self._snapshot):
+            return  # the context changed while it was built: the record would vouch for neither
+
+        stages = {stage.index: stage for stage in plan.stages}
+        steps = [
+            list(astuple(label_of(stages[o.stage], next(s for s in stages[o.stage].steps if s.index == o.step))))
+            for o in result.steps
+            if o.status != "config"
+        ]
+        self._records.save(self._key, Record(result.image_id, dict(result.external), steps, after.entries))
+
+
+def _buildah(args: argparse.Namespace) -> Any:
+    from dfkit.backend.buildah import Buildah
+
+    return Buildah.locate(
+        storage_driver=args.storage_driver,
+        root=Path(args.root) if args.root else None,
+        runroot=Path(args.runroot) if args.runroot else None,
+        isolation=args.isolation,
+    )
+
+
+def _report(tag: str, image_id: str, seconds: float, *, built: int, cached: int) -> None:
+    print(f"built {tag} ({image_id[:12]}) in {seconds:.1f} s: {built} step(s) run, {cached} cached", file=sys.stderr)
+    print(image_id)
 
 
 # The distribution reference grammar (docker/distribution `reference`), without digests.

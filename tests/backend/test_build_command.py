@@ -191,3 +191,43 @@ def test_bud_backend(buildah: Buildah, rootfs: Path, tmp_path: Path) -> None:
     refused = dfkit("build", heredocs / "Dockerfile", "-t", "localhost/x:1", *common)
     assert refused.returncode == 2
     assert f"{heredocs / 'Dockerfile'}:4:1: error: COPY <<heredoc: buildah 1.28 cannot build it" in refused.stderr
+
+
+def test_unchanged_rebuild_answers_from_the_build_record(buildah: Buildah, rootfs: Path, tmp_path: Path) -> None:
+    """Nothing changed: the image, the tag and the CACHED lines of every layer step, with
+    nothing parsed or planned. The record only vouches for what it saw: with the image
+    gone, or a file changed, the build takes the normal way."""
+    context = tmp_path / "context"
+    make_context("dockerignore", context, rootfs)
+    tag = "localhost/dfkit-test/cli-record:1"
+    build = [sys.executable, "-X", "importtime", "-m", "dfkit", "build", str(context / "Dockerfile"), "-t", tag]
+    build += ["--progress", "plain", *map(str, storage(buildah))]
+
+    def run() -> tuple[str, list[str], int, bool]:
+        """The image ID, the steps shown, how many of them CACHED, and whether it planned."""
+        done = subprocess.run(build, capture_output=True, text=True, cwd=REPO, check=False)
+        assert done.returncode == 0, done.stderr
+        steps = re.findall(r"^#\d+ (\[[^\]]+\] .*)$", done.stderr, re.M)
+        cached = len(re.findall(r"^#\d+ CACHED$", done.stderr, re.M))
+        return done.stdout.strip(), steps, cached, "dfkit.plan.planner" in done.stderr
+
+    image_id, steps, _, planned = run()  # (its layers may be cached: the fixture is built elsewhere too)
+    assert planned and steps
+    assert run() == (image_id, steps, len(steps), False)
+    assert buildah.inspect_image(tag)["FromImageID"] == image_id
+
+    # The tag taken by another image: the record moves it back.
+    other = write(tmp_path / "other", f"FROM {tag}\nENV X=1\n")
+    assert dfkit("build", other, "-t", tag, "--progress", "plain", *storage(buildah)).returncode == 0
+    assert buildah.inspect_image(tag)["FromImageID"] != image_id
+    assert run() == (image_id, steps, len(steps), False)
+    assert buildah.inspect_image(tag)["FromImageID"] == image_id
+
+    # The image removed: planned again; its layers are still cached, the same image composed.
+    buildah.rmi(image_id, force=True)
+    assert run() == (image_id, steps, len(steps), True)
+
+    # A file changed (to what no other test builds): planned again, and what it feeds runs again.
+    (context / "src" / "main.py").write_text(f"print({str(tmp_path)!r})\n")
+    changed_id, _, cached, planned = run()
+    assert planned and cached < len(steps) and changed_id != image_id
