@@ -3,9 +3,10 @@
 For every plan fixture (heredocs included, which `buildah bud` cannot build): the image's
 config, author, history and layer count equal the plan's, and (where bud can build it)
 bud's own image; the files RUN and COPY wrote are there; a rebuild takes every step from
-the cache, faster, and composes the very same image. For every case recorded with
-Docker (`../shared/conformance/docker-builds`), `--builder buildkit` and `classic`
-driven builds equal the recording. Then the parts one fixture each: external bases,
+the cache, faster, and composes the very same image. For every case recorded
+(`../shared/conformance/docker-builds`), the driven build for each builder (`buildkit`,
+`classic`, `buildah`) equals that builder's recording (content digests aside: the
+recordings' rootfs.tar is not ours). Then the parts one fixture each: external bases,
 concurrent stages, RUN mounts and secrets, staging (wildcards, `--exclude`, `--parents`,
 `.dockerignore`), ADD of a URL with `--checksum`, heredoc scripts, and refusals.
 """
@@ -213,7 +214,7 @@ def test_rebuild_takes_every_step_from_the_cache(driven: Driven) -> None:
 
 # -- Docker's own builders, as recorded ------------------------------------------------------
 
-RECORDED = {"docker-buildkit": "buildkit", "docker-classic": "classic"}
+RECORDED = {"docker-buildkit": "buildkit", "docker-classic": "classic", "buildah": "buildah"}
 
 
 def _recorded_cases() -> list[str]:
