@@ -142,7 +142,7 @@ class _Remembered:
     def rebuilt(self, args: argparse.Namespace) -> bool:
         """Tag the recorded image and report a rebuild that reused every step, if the
         context and the store are as the record found them."""
-        from dfkit.backend.buildah import BackendError, Buildah, stored_name
+        from dfkit.backend.buildah import BackendError, stored_name
         from dfkit.backend.progress import StepLabel, choose
         from dfkit.backend.record import still_valid
 

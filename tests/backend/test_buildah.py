@@ -17,6 +17,7 @@ from dfkit.backend.buildah import (
     history_instruction,
     normalized_image,
     parse_steps,
+    stored_name,
 )
 
 
@@ -243,3 +244,16 @@ def test_parse_steps_maps_steps_onto_instructions() -> None:
 )
 def test_history_instruction(created_by: str, instruction: str) -> None:
     assert history_instruction(created_by) == instruction
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["dfkit-test-short", "dfkit-test/two:1", "localhost/dfkit-test/named", "registry.example:5000/dfkit-test/x:v2"],
+)
+def test_stored_name_is_the_name_buildah_lists(buildah: Buildah, base_image: str, tag: str) -> None:
+    image_id = buildah.inspect_image(base_image)["FromImageID"]
+    buildah.tag(image_id, tag)
+    try:
+        assert buildah.images().get(stored_name(tag)) == image_id
+    finally:
+        buildah.rmi(tag)
