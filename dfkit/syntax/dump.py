@@ -9,9 +9,11 @@ way BuildKit's byte-wise flag scanner leaves them (see `text.latin1_view`).
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from dfkit.syntax import ast
+from dfkit.syntax.heredocs import HeredocError, markers_in_line
 from dfkit.syntax.text import GO_SPACE, go_lower, go_trim_space, goquote, latin1_view
 
 
@@ -116,13 +118,24 @@ def instruction_text(node: ast.Instruction, escape: str = "\\", source: str | No
     head = [node.keyword.text] + [_flag_text(flag, escape, source) for flag in node.flags]
     if parts and parts[0].startswith("--"):
         head.append("--")  # the arguments would otherwise read as flags
-    out = []
-    for part in head + parts:
-        if out:
-            # Heredoc markers are found with `\` as escape: `a\ <<EOF` would hide one.
-            out.append("  " if out[-1].endswith("\\") else " ")
-        out.append(part)
-    return "".join(out)
+    words = head + parts
+    # Heredoc markers are found with `\` as escape whatever the file's: after a word ending
+    # in `\`, one blank hides a marker (`a\ <<EOF` is one word) and two reveal it. Where
+    # that choice arises, take the spacing that gives the instruction its own heredocs.
+    target = node.trigger if isinstance(node, ast.OnBuild) else node
+    expected = [heredoc.name for heredoc in getattr(target, "heredocs", ())]
+    choices = [i for i in range(1, len(words)) if words[i - 1].endswith("\\") and "<<" in words[i]]
+    first = ""
+    for revealed in itertools.product((True, False), repeat=min(len(choices), 8)):
+        wide = {i for i, show in zip(choices, revealed) if show} | set(choices[8:])
+        line = "".join((("  " if i in wide else " ") if i else "") + word for i, word in enumerate(words))
+        first = first or line
+        try:
+            if [marker.name for marker in markers_in_line(line)] == expected:
+                return line
+        except HeredocError:
+            continue
+    return first
 
 
 def _argument_parts(node: ast.Instruction, escape: str, parts: list[str], source: str | None) -> None:
