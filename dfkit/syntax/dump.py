@@ -83,7 +83,12 @@ def to_dockerfile(dockerfile: ast.Dockerfile) -> str:
     continues = re.compile(rf"{re.escape(escape)}[ \t]*\Z")
     for node in dockerfile.instructions:
         line = instruction_text(node, escape, dockerfile.text)
-        if line and line[-1] in GO_SPACE:
+        if not line:
+            # No keyword, no argument: a continuation that ran into the end of the file,
+            # which is the only place BuildKit makes one. Written the same way.
+            lines.append(escape)
+            continue
+        if line[-1] in GO_SPACE:
             # A word that ends inside an unterminated double quote with a blank: BuildKit
             # got it by dropping a final escape character, so write one (plus a blank it
             # trims but does not take for a continuation).

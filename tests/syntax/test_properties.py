@@ -135,6 +135,7 @@ def test_spans_are_ordered_and_inside_the_text(text: str) -> None:
 # `\ <<EOF` hides a heredoc marker (one word to BuildKit's heredoc lexer): found by this test.
 @example("FROM\nCOPY \\ <<EOF\nEOF\n")
 @example("FROM x\nCOPY \\ <<A \\  <<B /\na\nA\nb\nB\n")  # one hidden, one real
+@example("# escape=`\nFROM\\\n `\n")  # a continuation into the end of the file: an empty instruction
 def test_dump_is_stable_under_reparsing(text: str) -> None:
     dockerfile = parse(text)
     if not dockerfile.ok:
