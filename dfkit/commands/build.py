@@ -200,6 +200,8 @@ def _report(tag: str, image_id: str, seconds: float, *, built: int, cached: int)
 
 
 # The distribution reference grammar (docker/distribution `reference`), without digests.
+# Not `dfkit.semantics.parse_reference`: importing that package loads the analyzer
+# (about 0.4 s), which an unchanged rebuild, answered from its record, never needs.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _TAG = re.compile(
     rf"(?:(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*"

@@ -57,6 +57,9 @@ class Builder:
     unstable_history: frozenset[str] = frozenset()
 
 
+# How Docker's engine stores a setting the image does not have, for both of its builders.
+DOCKER_EMPTY = {"Cmd": None, "Entrypoint": None, "Labels": None, "OnBuild": None, "Volumes": None, "ExposedPorts": None}
+
 BUILDERS: dict[str, Builder] = {
     "buildkit": Builder(
         name="buildkit",
@@ -70,7 +73,7 @@ BUILDERS: dict[str, Builder] = {
         run_args="declared",
         sort_run_args=False,
         volume_keeps_run_writes=True,
-        empty={"Cmd": None, "Entrypoint": None, "Labels": None, "OnBuild": None, "Volumes": None, "ExposedPorts": None},
+        empty=DOCKER_EMPTY,
     ),
     "classic": Builder(
         name="classic",
@@ -84,7 +87,7 @@ BUILDERS: dict[str, Builder] = {
         run_args="valued-unshadowed",
         sort_run_args=True,
         volume_keeps_run_writes=False,
-        empty={"Cmd": None, "Entrypoint": None, "Labels": None, "OnBuild": None, "Volumes": None, "ExposedPorts": None},
+        empty=DOCKER_EMPTY,
         unstable_history=frozenset({"EXPOSE"}),
     ),
     "buildah": Builder(

@@ -772,25 +772,22 @@ def _looks_like_archive(head: bytes) -> bool:
 
 
 def handle_env(work: StepWork) -> None:
-    expanded = work.step.expanded
-    pairs = expanded.pairs if isinstance(expanded, sm.PairsX) else ()
-    for key, value in pairs:
-        work.state.env[key] = value
-    text = " ".join(f"{k}={v}" for k, v in pairs)
-    work.expanded = text
-    work.key.update(pairs=[list(pair) for pair in pairs])
-    work.config_entry(f"ENV {text}")
+    _set_pairs(work, work.state.env, "ENV")
 
 
 def handle_label(work: StepWork) -> None:
+    _set_pairs(work, work.state.labels, "LABEL")
+
+
+def _set_pairs(work: StepWork, into: dict[str, str], keyword: str) -> None:
+    """ENV and LABEL: each expanded `key=value` into the image, one config-only entry."""
     expanded = work.step.expanded
     pairs = expanded.pairs if isinstance(expanded, sm.PairsX) else ()
-    for key, value in pairs:
-        work.state.labels[key] = value
+    into.update(pairs)
     text = " ".join(f"{k}={v}" for k, v in pairs)
     work.expanded = text
     work.key.update(pairs=[list(pair) for pair in pairs])
-    work.config_entry(f"LABEL {text}")
+    work.config_entry(f"{keyword} {text}")
 
 
 def handle_arg(work: StepWork) -> None:
